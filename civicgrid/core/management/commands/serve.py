@@ -1,0 +1,51 @@
+"""`civicgrid serve`: migrate, collect static files, start the worker and gunicorn."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve civicgrid with gunicorn (a real WSGI server) and run the background worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("CIVICGRID_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("CIVICGRID_WEB_WORKERS", "3")))
+        parser.add_argument("--no-worker", action="store_true", help="Do not start the background worker.")
+
+    def handle(self, *args, bind, workers, no_worker, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        worker = None
+        if not no_worker:
+            worker = subprocess.Popen([sys.executable, "-m", "civicgrid.cli", "worker"])
+        self.stdout.write(self.style.SUCCESS(f"civicgrid is serving on http://{bind}/  (Ctrl-C to stop)"))
+        is_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "civicgrid.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            "1" if is_sqlite else "4",
+            "--access-logfile",
+            "-" if os.environ.get("CIVICGRID_ACCESS_LOG") else "/dev/null",
+            "--timeout",
+            "60",
+        ]
+        try:
+            subprocess.call(cmd)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

@@ -1,0 +1,38 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from civicgrid.people import policy
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True})
+
+
+@login_required
+def home(request):
+    """A home page made for the user's main role: their areas and their work."""
+    role = policy.main_role(request.user)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "role": role,
+            "home_areas": policy.home_areas(request.user),
+            "home_panels": home_panels(request, role),
+        },
+    )
+
+
+# Apps add panels to role home pages: a function (request, role) -> list of {"title", "template", ...}.
+HOME_PANEL_PROVIDERS: list = []
+
+
+def home_panels(request, role):
+    panels = []
+    for provider in HOME_PANEL_PROVIDERS:
+        panels.extend(provider(request, role) or [])
+    return panels

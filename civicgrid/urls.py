@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve as serve_media
+
+from civicgrid.core import views as core_views
+
+admin.site.site_header = "civicgrid 网格化基层治理"
+admin.site.site_title = "civicgrid"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("areas/", include("civicgrid.areas.urls")),
+    path("cases/", include("civicgrid.cases.urls")),
+    path("dashboard/", include("civicgrid.dashboard.urls")),
+    path("api/", include("civicgrid.api.urls")),
+    path("open311/", include("civicgrid.open311.urls")),
+    # Uploaded photos are served by the app (access-checked views may wrap this); a production
+    # deployment may serve MEDIA_ROOT from the front web server instead.
+    path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}),
+]
