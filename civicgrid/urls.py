@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("areas/", include("civicgrid.areas.urls")),
+    path("people/", include("civicgrid.people.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("api/", include("civicgrid.api.urls")),

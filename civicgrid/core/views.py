@@ -28,6 +28,8 @@ def home(request):
 
 
 # Apps add panels to role home pages: a function (request, role) -> list of {"title", "template", ...}.
+# An optional "order" places a panel (lower first, default 50); the role's own panel (people) is 20,
+# so an app's call to action (a resident's "report a problem") can come before it with a lower order.
 HOME_PANEL_PROVIDERS: list = []
 
 
@@ -35,4 +37,4 @@ def home_panels(request, role):
     panels = []
     for provider in HOME_PANEL_PROVIDERS:
         panels.extend(provider(request, role) or [])
-    return panels
+    return sorted(panels, key=lambda panel: panel.get("order", 50))

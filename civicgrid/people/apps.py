@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "civicgrid.people"
     label = "people"
+    verbose_name = _("People and roles")
+
+    def ready(self):
+        from civicgrid.core import nav
+        from civicgrid.core.views import HOME_PANEL_PROVIDERS
+
+        from . import policy
+        from .views import role_home_panels
+
+        if role_home_panels not in HOME_PANEL_PROVIDERS:
+            HOME_PANEL_PROVIDERS.append(role_home_panels)
+        nav.register(_("Access log"), "people:access_log", visible=policy.is_admin, order=90)

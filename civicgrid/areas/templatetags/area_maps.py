@@ -1,0 +1,237 @@
+"""Offline maps: area shapes and building points drawn as inline SVG on the server.
+
+No tiles, no script, no assets: GeoJSON (WGS84) is projected with a plain equirectangular projection
+scaled by cos(latitude), which is true to within a fraction of a percent over a street or a district.
+Each shape is a link (when the viewer may open it) with a <title> that screen readers and hover show.
+
+Usage in a template:  {% load area_maps %}{% area_map shapes points=buildings highlight=mine %}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from django import template
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+WIDTH = 1000.0  # viewBox width; the height follows the area's aspect ratio
+MAX_HEIGHT = 1400.0
+PAD = 0.03  # margin around the drawing, as a share of its size
+LABEL_MAX = 30.0  # font size (viewBox units) of a label in a roomy shape
+LABEL_MIN = 11.0  # below this a label only shows its short code
+
+
+def _rings(geometry: dict | None) -> list[list[list[float]]]:
+    """All rings (outer and holes) of a Polygon or MultiPolygon; nothing for other types."""
+    if not geometry:
+        return []
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return [ring for ring in coords if ring]
+    if kind == "MultiPolygon":
+        return [ring for polygon in coords for ring in polygon if ring]
+    return []
+
+
+def _outer_rings(geometry: dict | None) -> list[list[list[float]]]:
+    if not geometry:
+        return []
+    if geometry.get("type") == "Polygon":
+        return (geometry.get("coordinates") or [])[:1]
+    if geometry.get("type") == "MultiPolygon":
+        return [polygon[0] for polygon in geometry.get("coordinates") or [] if polygon]
+    return []
+
+
+class Projection:
+    """Equirectangular projection of a lng/lat box onto the SVG viewBox (y grows downwards)."""
+
+    def __init__(self, lngs: list[float], lats: list[float]):
+        min_lng, max_lng, min_lat, max_lat = min(lngs), max(lngs), min(lats), max(lats)
+        self.k = math.cos(math.radians((min_lat + max_lat) / 2))
+        span_x = max((max_lng - min_lng) * self.k, 1e-6)
+        span_y = max(max_lat - min_lat, 1e-6)
+        # Pad, then scale the larger side into the viewBox.
+        pad = PAD * max(span_x, span_y)
+        self.x0 = min_lng * self.k - pad
+        self.y0 = max_lat + pad
+        span_x += 2 * pad
+        span_y += 2 * pad
+        self.scale = min(WIDTH / span_x, MAX_HEIGHT / span_y)
+        self.width = span_x * self.scale
+        self.height = span_y * self.scale
+
+    def xy(self, lng: float, lat: float) -> tuple[float, float]:
+        return (lng * self.k - self.x0) * self.scale, (self.y0 - lat) * self.scale
+
+
+def _path_data(projection: Projection, geometry: dict) -> str:
+    parts = []
+    for ring in _rings(geometry):
+        points = [projection.xy(pt[0], pt[1]) for pt in ring]
+        parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z")
+    return "".join(parts)
+
+
+def _centroid_and_box(projection: Projection, geometry: dict) -> tuple[float, float, float, float]:
+    """Label point (area-weighted centroid of the largest outer ring) and that ring's projected width/height."""
+    best = None
+    for ring in _outer_rings(geometry):
+        pts = [projection.xy(pt[0], pt[1]) for pt in ring]
+        twice_area = cx = cy = 0.0
+        for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True):
+            cross = x1 * y2 - x2 * y1
+            twice_area += cross
+            cx += (x1 + x2) * cross
+            cy += (y1 + y2) * cross
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        if abs(twice_area) > 1e-9:
+            cx, cy = cx / (3 * twice_area), cy / (3 * twice_area)
+        else:
+            cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+        size = abs(twice_area)
+        if best is None or size > best[0]:
+            best = (size, cx, cy, max(xs) - min(xs), max(ys) - min(ys))
+    if best is None:
+        return 0.0, 0.0, 0.0, 0.0
+    return best[1], best[2], best[3], best[4]
+
+
+def _label_point(projection: Projection, area, geometry: dict) -> tuple[float, float, float, float]:
+    cx, cy, w, h = _centroid_and_box(projection, geometry)
+    if area.lng is not None and area.lat is not None:
+        cx, cy = projection.xy(area.lng, area.lat)
+    return cx, cy, w, h
+
+
+def _text_width(text: str) -> float:
+    """Rough width of a label in ems: CJK characters are one em, others about half."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.58 for ch in text)
+
+
+def short_code(area) -> str:
+    """The part of the code that its parent's code doesn't already say (a grid's 3-digit serial)."""
+    parent_code = area.path.rstrip("/").split("/")[-2] if area.path.count("/") > 1 else ""
+    if parent_code and area.code.startswith(parent_code) and len(area.code) > len(parent_code):
+        return area.code[len(parent_code) :]
+    return area.code
+
+
+def _href(area) -> str:
+    return reverse("areas:detail", args=[area.code])
+
+
+def render_map(
+    shapes: Iterable,
+    *,
+    points: Iterable = (),
+    outlines: Iterable = (),
+    highlight: Iterable[str] = (),
+    linkable: Iterable[str] | None = None,
+    label: str = "",
+) -> SafeString:
+    """Draw `shapes` (areas with a GeoJSON shape), `points` (buildings with lng/lat) and `outlines`
+    (areas drawn as unlabelled borders, e.g. communities on a street map) as one inline SVG.
+
+    `linkable` is the set of codes the viewer may open (None: all); the other shapes are drawn as
+    plain grey context, without label or link. Codes in `highlight` are marked as the viewer's own.
+    Returns an empty string when nothing has coordinates.
+    """
+    shapes = [a for a in shapes if _rings(a.shape)]
+    outlines = [a for a in outlines if _rings(a.shape)]
+    points = [p for p in points if p.lng is not None and p.lat is not None]
+    highlight = set(highlight)
+    linkable = None if linkable is None else set(linkable)
+    lngs: list[float] = []
+    lats: list[float] = []
+    for area in [*shapes, *outlines]:
+        for ring in _rings(area.shape):
+            lngs.extend(pt[0] for pt in ring)
+            lats.extend(pt[1] for pt in ring)
+    lngs.extend(p.lng for p in points)
+    lats.extend(p.lat for p in points)
+    if not lngs:
+        return mark_safe("")
+    projection = Projection(lngs, lats)
+
+    def may_open(area) -> bool:
+        return linkable is None or area.code in linkable
+
+    out = [
+        f'<svg class="map" viewBox="0 0 {projection.width:.0f} {projection.height:.0f}" '
+        f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label or _("Map"))}">'
+    ]
+    if label:
+        out.append(f"<title>{escape(label)}</title>")
+    labels = []
+    for area in shapes:
+        d = _path_data(projection, area.shape)
+        if not may_open(area):
+            out.append(f'<path class="area context" d="{d}"><title>{escape(_("Other area"))}</title></path>')
+            continue
+        classes = ["area", area.level]
+        if area.kind:
+            classes.append(area.kind)
+        if area.code in highlight:
+            classes.append("mine")
+        title = f"{area.name} · {area.code}"
+        if area.kind:
+            title += f" · {area.get_kind_display()}"
+        if area.households_count:
+            title += " · " + _("%(count)s households") % {"count": area.households_count}
+        out.append(
+            f'<a href="{escape(_href(area))}" data-code="{escape(area.code)}" class="{" ".join(classes)}">'
+            f'<path d="{d}"><title>{escape(title)}</title></path></a>'
+        )
+        labels.append(area)
+    for area in outlines:
+        out.append(f'<path class="outline" d="{_path_data(projection, area.shape)}"/>')
+    # Labels go last so no shape covers them; they ignore the pointer, clicks reach the shape below.
+    for area in labels:
+        cx, cy, w, h = _label_point(projection, area, area.shape)
+        code = short_code(area)
+        name_size = min(LABEL_MAX, 0.85 * w / max(_text_width(area.name), 1), 0.4 * h)
+        mine = " mine" if area.code in highlight else ""
+        if name_size >= LABEL_MIN:
+            code_size = max(LABEL_MIN, 0.8 * name_size)
+            out.append(
+                f'<text class="label{mine}" x="{cx:.1f}" y="{cy:.1f}" font-size="{name_size:.1f}">'
+                f"{escape(area.name)}"
+                f'<tspan class="code" x="{cx:.1f}" dy="{1.15 * name_size:.1f}" font-size="{code_size:.1f}">'
+                f"{escape(code)}{' · ' + escape(area.kind) if area.kind else ''}</tspan></text>"
+            )
+        else:
+            size = min(LABEL_MAX, max(LABEL_MIN * 0.8, 0.9 * w / max(_text_width(code), 1)))
+            out.append(
+                f'<text class="label{mine}" x="{cx:.1f}" y="{cy:.1f}" font-size="{size:.1f}">{escape(code)}</text>'
+            )
+    radius = max(4.0, min(9.0, projection.width / 120))
+    for point in points:
+        x, y = projection.xy(point.lng, point.lat)
+        mine = " mine" if point.code in highlight else ""
+        out.append(
+            f'<a href="{escape(_href(point))}" class="point{mine}" data-code="{escape(point.code)}">'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}"><title>{escape(point.name)} · '
+            f"{escape(point.code)}</title></circle></a>"
+        )
+    out.append("</svg>")
+    return mark_safe("".join(out))
+
+
+@register.simple_tag
+def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, label=""):
+    return render_map(
+        shapes or (),
+        points=points or (),
+        outlines=outlines or (),
+        highlight=highlight or (),
+        linkable=linkable,
+        label=label,
+    )
