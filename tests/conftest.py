@@ -15,6 +15,12 @@ from civicgrid.people.models import Role
 from civicgrid.people.services import assign_role, create_department, create_resident, create_user
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Personas' passwords hash in microseconds: PBKDF2 costs ~0.3 s per user on a 2-core machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def square(x0, y0, size=0.01):
     return {
         "type": "Polygon",
