@@ -1,0 +1,36 @@
+"""What every /api/v1/ view shares: token or session auth, throttles, the error handler."""
+
+from rest_framework import generics, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+
+from . import errors
+from .schema import ApiSchema
+from .throttles import DEFAULT_THROTTLES
+
+
+class ApiMixin:
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = DEFAULT_THROTTLES
+    schema = ApiSchema()
+
+    def get_exception_handler(self):
+        return errors.handle
+
+
+class ApiView(ApiMixin, APIView):
+    pass
+
+
+class ApiListView(ApiMixin, generics.ListAPIView):
+    pass
+
+
+class ApiRetrieveView(ApiMixin, generics.RetrieveAPIView):
+    pass
+
+
+class ApiReadOnlyViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+    pass

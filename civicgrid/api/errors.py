@@ -1,0 +1,56 @@
+"""Every error of the REST API has a clear JSON body: {"detail": "...", "code": "..."} and, for
+invalid input, the offending fields under "errors".
+
+Exceptions raised by the services (permission refusals, validation) are mapped here, so views just
+call the services.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The case has changed since you read it.")
+    default_code = "conflict"
+
+
+def _messages(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for m in msgs] for field, msgs in error.message_dict.items()}
+    return [str(m) for m in error.messages]
+
+
+def handle(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        messages = _messages(exc)
+        if isinstance(messages, dict):
+            detail = _("The request has invalid fields.")
+            return Response(
+                {"detail": detail, "code": "invalid", "errors": messages}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return Response({"detail": " ".join(messages), "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": _("The request has invalid fields."), "code": "invalid", "errors": data}
+    elif isinstance(data, dict) and "detail" in data:
+        detail = data["detail"]
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or exc.default_code}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = int(exc.wait)
+    return response
