@@ -12,7 +12,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicgrid.areas.lookup import GridIndex
+from civicgrid.areas.gridindex import GridIndex
 
 
 def brute_force(geoms, xs, ys):
