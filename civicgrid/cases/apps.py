@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "civicgrid.cases"
     label = "cases"
+    verbose_name = _("Cases")
+
+    def ready(self):
+        # Outbox handlers (notifications, rollups) and the worker's periodic jobs (sweeps).
+        from . import notify, sweeps  # noqa: F401

@@ -1,0 +1,604 @@
+"""The closed loop's data: categories, dispatch rules, cases and their history, and the rollups.
+
+Every write goes through cases/services.py; states and moves are in cases/workflow.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.areas.models import Area
+from civicgrid.core.models import JurisdictionModel
+from civicgrid.people.models import Department, Resident
+
+from .workflow import (
+    LEVEL_STATES,
+    OPEN_STATES,
+    RESPOND_STATES,
+    RUNNING_STATES,
+    AttachmentKind,
+    CaseLevel,
+    Channel,
+    Kind,
+    Rating,
+    State,
+)
+
+
+class Category(models.Model):
+    """Two-level tree of grid-event categories, each with its default handling and time limits."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    default_department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default department"),
+    )
+    default_level = models.CharField(
+        _("default handling level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.GRID
+    )
+    respond_hours = models.PositiveIntegerField(_("hours to respond (working)"), default=8)
+    resolve_hours = models.PositiveIntegerField(_("hours to resolve (working)"), default=40)
+    public = models.BooleanField(
+        _("shown publicly"), default=True, help_text=_("Whether its cases may appear on the problem wall.")
+    )
+    auto_dispatch = models.BooleanField(
+        _("dispatch automatically"),
+        default=False,
+        help_text=_("Send reports straight to the department of the matching dispatch rule."),
+    )
+    keywords = models.CharField(
+        _("keywords"), max_length=300, blank=True, help_text=_("Space-separated words that suggest it.")
+    )
+    # Extra questions (Open311 service definition attributes): a list of
+    # {code, datatype, required, description, order, values: [{key, name}]}.
+    questions = models.JSONField(_("extra questions"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id and self.parent else self.name
+
+    @property
+    def top_id(self) -> int:
+        return self.parent_id or self.pk
+
+
+class DispatchRule(models.Model):
+    """(category, area) → lead department and assisting ones. The deepest matching area wins;
+    a rule for the parent category applies when the sub-category has none."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("category")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("area")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="lead_rules", verbose_name=_("lead department")
+    )
+    assisting = models.ManyToManyField(
+        Department, blank=True, related_name="assisting_rules", verbose_name=_("assisting departments")
+    )
+    priority = models.SmallIntegerField(
+        _("priority"), default=0, help_text=_("Among rules for the same category and area, the highest wins.")
+    )
+
+    class Meta:
+        ordering = ["category__code", "area__path", "-priority"]
+        verbose_name = _("dispatch rule")
+        verbose_name_plural = _("dispatch rules")
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.area.name} → {self.department}"
+
+
+# What each sweep step looks at (cases/sweeps.py); the partial indexes below hold exactly these rows,
+# so a sweep reads only the cases that are due, however many cases are open.
+SWEEP_LEVEL = Q(level_due__isnull=False, state__in=LEVEL_STATES)
+SWEEP_REMIND = Q(remind_at__isnull=False, state__in=OPEN_STATES)
+SWEEP_RESPOND = Q(
+    respond_due__isnull=False,
+    responded_at__isnull=True,
+    response_overdue_at__isnull=True,
+    state__in=RESPOND_STATES,
+)
+SWEEP_RESOLVE = Q(
+    resolve_due__isnull=False,
+    handled_at__isnull=True,
+    resolution_overdue_at__isnull=True,
+    state__in=RUNNING_STATES,
+)
+
+REF_RE = re.compile(r"^(\d{4})-(\d{1,12})-(\d{6,})$")
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=RUNNING_STATES + (State.ON_HOLD,))
+
+    def by_ref(self, ref: str):
+        """Cases with this public reference code (at most one)."""
+        m = REF_RE.match((ref or "").strip())
+        if not m:
+            return self.none()
+        year, jurisdiction, number = m.groups()
+        return self.filter(pk=int(number), jurisdiction=jurisdiction, reported_at__year=int(year))
+
+
+class Case(JurisdictionModel):
+    """A case (事件/工单): anything a resident, grid worker, hotline or petition raises."""
+
+    follow_token_hash = models.CharField(
+        _("follow link (hashed)"), max_length=64, unique=True, editable=False
+    )
+    client_key = models.CharField(_("client key"), max_length=80, null=True, blank=True, unique=True)
+    channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COORDINATION)
+    is_errand = models.BooleanField(_("errand (代办)"), default=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+    )
+    # Denormalised for the rollups: the top-level category.
+    top_category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("top category")
+    )
+    grid = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="grid_cases",
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+    )
+    building = models.ForeignKey(
+        Area, on_delete=models.SET_NULL, related_name="+", null=True, blank=True, verbose_name=_("building")
+    )
+    unit = models.ForeignKey(
+        Area, on_delete=models.SET_NULL, related_name="+", null=True, blank=True, verbose_name=_("unit")
+    )
+    # Path of the deepest known place (unit, building, grid or the area given): scope filters.
+    path = models.CharField(_("path"), max_length=255, db_index=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    description = models.TextField(_("description"))
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reported by"),
+    )
+    reporter = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("reporting resident"),
+    )
+    # Personal data only where the case needs it; masked wherever shown.
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SUBMITTED)
+    level = models.CharField(_("level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.GRID)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_cases",
+        verbose_name=_("lead department"),
+    )
+    assisting = models.ManyToManyField(
+        Department, blank=True, related_name="assisting_cases", verbose_name=_("assisting departments")
+    )
+    suggested_department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested department"),
+    )
+
+    # Deadlines, in real time, computed from working hours.
+    respond_due = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    level_due = models.DateTimeField(_("level time limit"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    # When the limits started to count (for the amber share).
+    clock_started_at = models.DateTimeField(_("clock started"), null=True, blank=True)
+
+    # Facts.
+    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    reported_month = models.DateField(_("reported month"), editable=False)
+    registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    held_at = models.DateTimeField(_("put on hold"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    response_overdue_at = models.DateTimeField(_("response overdue since"), null=True, blank=True)
+    resolution_overdue_at = models.DateTimeField(_("resolution overdue since"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("last escalated"), null=True, blank=True)
+    flagged_for_deliberation_at = models.DateTimeField(_("flagged for deliberation"), null=True, blank=True)
+    deliberation_note = models.CharField(_("deliberation note"), max_length=200, blank=True)
+
+    result = models.TextField(_("result"), blank=True)
+    not_accepted_reason = models.CharField(_("reason not accepted"), max_length=300, blank=True)
+    rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=300, blank=True)
+    hold_until = models.DateField(_("review date"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("reworked"), default=0)
+    public = models.BooleanField(_("shown publicly"), default=True)
+    # Bumped at every change of the case; an action may name the version it saw (optimistic check).
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["state", "path"], name="case_state_path"),
+            models.Index(fields=["department", "state"], name="case_department_state"),
+            models.Index(fields=["reported_at"], name="case_reported_at"),
+            # The sweep's indexes: each covers exactly the rows a sweep step looks at.
+            models.Index(fields=["level_due"], name="case_sweep_level", condition=SWEEP_LEVEL),
+            models.Index(fields=["remind_at"], name="case_sweep_remind", condition=SWEEP_REMIND),
+            models.Index(fields=["respond_due"], name="case_sweep_respond", condition=SWEEP_RESPOND),
+            models.Index(fields=["resolve_due"], name="case_sweep_resolve", condition=SWEEP_RESOLVE),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def ref(self) -> str:
+        """Public reference code: year-district-number, e.g. 2026-330106-000123."""
+        if not self.pk:
+            return ""
+        year = timezone.localtime(self.reported_at).year
+        return f"{year}-{self.jurisdiction}-{self.pk:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (State.CLOSED, State.NOT_ACCEPTED, State.MERGED)
+
+    @property
+    def masked_contact_name(self) -> str:
+        from civicgrid.core.pii import mask_name
+
+        return mask_name(self.contact_name)
+
+    @property
+    def masked_contact_phone(self) -> str:
+        from civicgrid.core.pii import mask_phone
+
+        return mask_phone(self.contact_phone)
+
+    def time_left(self, now=None):
+        """(due, colour, share_left): the deadline that matters now and how close it is.
+
+        colour is "green", "amber" (in the last AMBER_SHARE of the time) or "red" (past it);
+        None for cases without a running clock.
+        """
+        from .deadlines import time_status
+
+        return time_status(self, now)
+
+
+class CaseEvent(models.Model):
+    """One line of a case's history: who did what, from which state to which, when and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    public = models.BooleanField(_("public"), default=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    # Set while the event's contribution to the rollups has not yet been added (see rollups.py).
+    rollup_pending = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case history")
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at"),
+            models.Index(fields=["at"], name="caseevent_at"),
+            models.Index(fields=["id"], name="caseevent_rollup_pending", condition=Q(rollup_pending=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        from .workflow import action_label
+
+        return action_label(self.action)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    now = timezone.localtime()
+    return f"cases/{now:%Y/%m}/{instance.case_id}-{filename}"
+
+
+class Attachment(models.Model):
+    """A photo of a case. Only images (JPEG, PNG, WebP) with metadata stripped are kept."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    content_type = models.CharField(_("type"), max_length=20)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.REPORT
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    GRANTED = "granted", _("granted")
+    REFUSED = "refused", _("refused")
+
+
+class ExtensionRequest(models.Model):
+    """延期: the handler asks for more working hours; the dispatcher grants or refuses."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="extension_requests", verbose_name=_("case")
+    )
+    hours = models.PositiveIntegerField(_("extra working hours"))
+    reason = models.CharField(_("reason"), max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    requested_at = models.DateTimeField(_("asked"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.hours}h {self.status}"
+
+
+class SupervisionOrder(models.Model):
+    """督办: an order to act on a case, issued by a supervisor or automatically when overdue."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="supervision_orders", verbose_name=_("case")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+        help_text=_("Empty when issued automatically."),
+    )
+    reason = models.CharField(_("reason"), max_length=32, default="manual")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    due = models.DateTimeField(_("act by"), null=True, blank=True)
+    at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.reason} {self.at:%Y-%m-%d}"
+
+
+class InboxMessage(models.Model):
+    """An in-app notification for a member of staff (or a resident with an account)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox", verbose_name=_("user")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("inbox message")
+        verbose_name_plural = _("inbox")
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="inbox_user_created"),
+            models.Index(fields=["user"], name="inbox_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class WebhookEndpoint(models.Model):
+    """An integration (an SMS gateway, say) that receives case events as signed JSON posts.
+
+    The body is signed with HMAC-SHA256 under `secret`; the signature is sent in the
+    `X-Civicgrid-Signature: sha256=<hex>` header.
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    url = models.URLField(_("URL"))
+    secret = models.CharField(_("secret"), max_length=128)
+    topics = models.JSONField(
+        _("topics"), default=list, blank=True, help_text=_("Event topics to send; empty means all.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    last_status = models.CharField(_("last result"), max_length=120, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RollupCounts(models.Model):
+    """Counters of the cases reported in one month (the cohort), kept current by the worker.
+
+    See cases/rollups.py for what each counter means and how the rates are computed.
+    """
+
+    month = models.DateField(_("month"))
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("area"))
+    reported = models.IntegerField(default=0)
+    not_accepted = models.IntegerField(default=0)
+    merged = models.IntegerField(default=0)
+    settled_on_spot = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_on_time = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    closed_reworked = models.IntegerField(default=0)
+    closed_unsatisfied = models.IntegerField(default=0)
+    overdue_open = models.IntegerField(default=0)
+    on_hold = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    basically = models.IntegerField(default=0)
+    unsatisfied = models.IntegerField(default=0)
+    close_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CategoryRollup(RollupCounts):
+    """Monthly counters per (area node at every level of the case's ancestry) × top category."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+    )
+
+    class Meta:
+        verbose_name = _("category rollup")
+        verbose_name_plural = _("category rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "month", "category"], name="category_rollup_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} area {self.area_id} category {self.category_id}"
+
+
+class DepartmentRollup(RollupCounts):
+    """Monthly counters per (area node at every level of the case's ancestry) × lead department."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+    )
+
+    class Meta:
+        verbose_name = _("department rollup")
+        verbose_name_plural = _("department rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "month", "department"], name="department_rollup_key"),
+        ]
+        indexes = [models.Index(fields=["department", "month"], name="department_rollup_dept")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} area {self.area_id} department {self.department_id}"

@@ -1,0 +1,409 @@
+"""Figures for leaders, read from rollup tables that the worker keeps current.
+
+Grain
+-----
+Cases are counted in the month they were reported (their cohort). Each case adds to one row per
+area node of its ancestry (city, district, street, community, grid; never buildings or units) in
+two tables: `CategoryRollup` (month, area, top-level category) and `DepartmentRollup` (month, area,
+lead department). A figure for any area and any run of months reads at most months × 22 category
+rows (a province-year: 12 × 22), whatever the number of cases.
+
+How the tables stay current
+---------------------------
+`contribution(case)` is what one case adds to its rows, as a pure function of the case. Every
+service that changes a case stores `delta(before, after)` in the CaseEvent it writes (flag
+`rollup_pending`), in the same transaction. The worker job `process_pending()` sums the pending
+deltas and adds them to the tables (one upsert per touched row), then clears the flags. The deadline
+sweep, which changes cases in bulk, adds its deltas directly in its own transaction. So the
+tables always equal the sum of `contribution()` over all cases, which is exactly what
+`rebuild()` (command `civicgrid rebuild_rollups`) recomputes from the cases for repair.
+
+Counters (per row; "counted" means neither not accepted nor merged into another case)
+-------------------------------------------------------------------------------------
+reported            every case taken in
+not_accepted        cases not accepted (不予受理)
+merged              duplicates merged into a main case
+settled_on_spot     general cases (一般性), settled on the spot
+responded           counted cases taken on by their handler (responded_at set)
+responded_on_time   … taken on by their respond-by time
+closed              counted cases closed now
+closed_on_time      closed cases handled by their resolve-by time (handled_at <= resolve_due)
+closed_reworked     closed cases that needed rework at least once
+closed_unsatisfied  closed cases whose latest rating is unsatisfied
+overdue_open        open cases, not on hold, past their resolve-by time (flagged by the sweep)
+on_hold             cases on hold (挂账) now
+rated               counted cases with a rating; satisfied / basically / unsatisfied: by rating
+close_seconds       sum over closed cases of the seconds from report to close
+
+Rates (None when the denominator is 0); accepted = reported − not_accepted − merged
+-----------------------------------------------------------------------------------
+completion_rate     办结率     closed ÷ accepted
+on_time_rate        按期办结率 closed_on_time ÷ (closed + overdue_open)
+                    i.e. on-time closes ÷ (closes due − on hold): the cases that were due are the
+                    closed ones and the open ones past their deadline; cases on hold are left out
+response_rate       响应率     responded_on_time ÷ accepted
+resolution_rate     解决率     (closed − closed_unsatisfied) ÷ closed: of the closed cases, the share
+                    the reporter did not rate as unsatisfied (not solved)
+satisfaction_rate   满意率     (satisfied + basically) ÷ rated
+rework_rate         返工率     closed_reworked ÷ closed
+avg_close_hours     平均办结时长 close_seconds ÷ closed ÷ 3600 (hours of real time, report to close)
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from civicgrid.areas.models import Area, Level
+
+from .models import Case, CaseEvent, CategoryRollup, DepartmentRollup
+from .workflow import RUNNING_STATES, Kind, Rating, State
+
+COUNTERS = (
+    "reported",
+    "not_accepted",
+    "merged",
+    "settled_on_spot",
+    "responded",
+    "responded_on_time",
+    "closed",
+    "closed_on_time",
+    "closed_reworked",
+    "closed_unsatisfied",
+    "overdue_open",
+    "on_hold",
+    "rated",
+    "satisfied",
+    "basically",
+    "unsatisfied",
+    "close_seconds",
+)
+ROLLUP_LEVELS = {Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID}
+
+
+def month_of(moment) -> date:
+    local = timezone.localtime(moment)
+    return date(local.year, local.month, 1)
+
+
+def contribution(case: Case) -> tuple[tuple, dict[str, int]]:
+    """(key, counters) that this case adds; key = (month ISO, path, top category id, department id)."""
+    state = case.state
+    counted = state not in (State.NOT_ACCEPTED, State.MERGED)
+    closed = state == State.CLOSED
+    c = {
+        "reported": 1,
+        "not_accepted": int(state == State.NOT_ACCEPTED),
+        "merged": int(state == State.MERGED),
+        "settled_on_spot": int(case.kind == Kind.GENERAL and closed),
+        "responded": int(counted and case.responded_at is not None),
+        "responded_on_time": int(
+            counted
+            and case.responded_at is not None
+            and (case.respond_due is None or case.responded_at <= case.respond_due)
+        ),
+        "closed": int(closed),
+        "closed_on_time": int(
+            closed
+            and case.handled_at is not None
+            and (case.resolve_due is None or case.handled_at <= case.resolve_due)
+        ),
+        "closed_reworked": int(closed and case.rework_count > 0),
+        "closed_unsatisfied": int(closed and case.rating == Rating.UNSATISFIED),
+        "overdue_open": int(state in RUNNING_STATES and case.resolution_overdue_at is not None),
+        "on_hold": int(state == State.ON_HOLD),
+        "rated": int(counted and bool(case.rating)),
+        "satisfied": int(counted and case.rating == Rating.SATISFIED),
+        "basically": int(counted and case.rating == Rating.BASICALLY),
+        "unsatisfied": int(counted and case.rating == Rating.UNSATISFIED),
+        "close_seconds": int((case.closed_at - case.reported_at).total_seconds())
+        if closed and case.closed_at
+        else 0,
+    }
+    month = case.reported_month or month_of(case.reported_at)
+    key = (month.isoformat(), area_path(case), case.top_category_id, case.department_id)
+    return key, {k: v for k, v in c.items() if v}
+
+
+def area_path(case: Case) -> str:
+    """The case's path cut at its grid (buildings and units have no rollup rows)."""
+    codes = [c for c in case.path.split("/") if c]
+    drop = int(case.unit_id is not None) + int(case.building_id is not None)
+    if drop:
+        codes = codes[:-drop]
+    return "/".join(codes) + "/"
+
+
+def delta(before: tuple | None, after: tuple | None) -> list:
+    """The change between two contributions, as JSON-ready [key..., {counter: delta}] entries."""
+    acc: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if before:
+        for k, v in before[1].items():
+            acc[before[0]][k] -= v
+    if after:
+        for k, v in after[1].items():
+            acc[after[0]][k] += v
+    out = []
+    for key, counters in acc.items():
+        nonzero = {k: v for k, v in counters.items() if v}
+        if nonzero:
+            out.append([*key, nonzero])
+    return out
+
+
+# --- the area ancestry of a path, cached per process --------------------------------------------
+
+_areas: dict = {"by_code": None, "loaded": 0.0}
+AREA_CACHE_SECONDS = 60
+
+
+def _area_ids() -> dict[str, int]:
+    by_code = _areas["by_code"]
+    if by_code is None or _time.monotonic() - _areas["loaded"] > AREA_CACHE_SECONDS:
+        by_code = dict(Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id"))
+        _areas["by_code"], _areas["loaded"] = by_code, _time.monotonic()
+    return by_code
+
+
+def forget_areas(*args, **kwargs) -> None:
+    _areas["by_code"] = None
+
+
+def ancestry_ids(path: str) -> list[int]:
+    """Area ids of the rollup levels along a path (city … grid)."""
+    codes = [c for c in path.split("/") if c]
+    by_code = _area_ids()
+    if any(c not in by_code for c in codes):  # an area created since the cache was loaded
+        forget_areas()
+        by_code = _area_ids()
+    return [by_code[c] for c in codes if c in by_code]
+
+
+# --- adding deltas to the tables ---------------------------------------------------------------
+
+
+def _expand(entries) -> tuple[dict, dict]:
+    """Sum entries into per-row deltas for both tables."""
+    cat_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    dept_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, path, category_id, department_id, counters in entries:
+        for area_id in ancestry_ids(path):
+            row = cat_rows[(month, area_id, category_id)]
+            for k, v in counters.items():
+                row[k] += v
+            if department_id:
+                drow = dept_rows[(month, area_id, department_id)]
+                for k, v in counters.items():
+                    drow[k] += v
+    return cat_rows, dept_rows
+
+
+def _upsert(model, dim: str, rows: dict) -> None:
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ["month", "area_id", f"{dim}_id", *COUNTERS]
+    qcols = ", ".join(connection.ops.quote_name(c) for c in cols)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
+    placeholders = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    items = list(rows.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            params = []
+            for (month, area_id, dim_id), counters in chunk:
+                params += [month, area_id, dim_id, *(counters.get(c, 0) for c in COUNTERS)]
+            cursor.execute(
+                f"INSERT INTO {table} ({qcols}) VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT (area_id, month, {dim}_id) DO UPDATE SET {updates}",
+                params,
+            )
+
+
+def apply(entries) -> None:
+    """Add delta entries ([month, path, category id, department id, {counter: n}]) to the tables."""
+    cat_rows, dept_rows = _expand(entries)
+    _upsert(CategoryRollup, "category", cat_rows)
+    _upsert(DepartmentRollup, "department", dept_rows)
+
+
+def process_pending(batch: int = 5000) -> int:
+    """Add the pending events' deltas to the tables; returns how many events were rolled up."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            qs = CaseEvent.objects.filter(rollup_pending=True).order_by("id")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            events = list(qs.values_list("id", "data")[:batch])
+            if not events:
+                return total
+            entries = [entry for _, data in events for entry in (data or {}).get("rollup", [])]
+            apply(entries)
+            CaseEvent.objects.filter(id__in=[i for i, _ in events]).update(rollup_pending=False)
+            total += len(events)
+        if len(events) < batch:
+            return total
+
+
+def rebuild() -> int:
+    """Recompute both tables from the cases (repair); returns the number of cases counted."""
+    with transaction.atomic():
+        CaseEvent.objects.filter(rollup_pending=True).update(rollup_pending=False)
+        CategoryRollup.objects.all().delete()
+        DepartmentRollup.objects.all().delete()
+        forget_areas()
+        entries = []
+        n = 0
+        for case in Case.objects.all().iterator(chunk_size=5000):
+            key, counters = contribution(case)
+            if counters:
+                entries.append([*key, counters])
+            n += 1
+            if len(entries) >= 20000:
+                apply(entries)
+                entries = []
+        apply(entries)
+    return n
+
+
+# --- reading figures ---------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    counts: dict[str, int]
+
+    def __getattr__(self, name):
+        counts = self.__dict__.get("counts", {})
+        if name in counts:
+            return counts[name]
+        raise AttributeError(name)
+
+    @staticmethod
+    def _rate(num: float, den: float) -> float | None:
+        return num / den if den else None
+
+    @property
+    def accepted(self) -> int:
+        c = self.counts
+        return c["reported"] - c["not_accepted"] - c["merged"]
+
+    @property
+    def completion_rate(self):
+        return self._rate(self.counts["closed"], self.accepted)
+
+    @property
+    def on_time_rate(self):
+        c = self.counts
+        return self._rate(c["closed_on_time"], c["closed"] + c["overdue_open"])
+
+    @property
+    def response_rate(self):
+        return self._rate(self.counts["responded_on_time"], self.accepted)
+
+    @property
+    def resolution_rate(self):
+        c = self.counts
+        return self._rate(c["closed"] - c["closed_unsatisfied"], c["closed"])
+
+    @property
+    def satisfaction_rate(self):
+        c = self.counts
+        return self._rate(c["satisfied"] + c["basically"], c["rated"])
+
+    @property
+    def rework_rate(self):
+        c = self.counts
+        return self._rate(c["closed_reworked"], c["closed"])
+
+    @property
+    def avg_close_hours(self):
+        c = self.counts
+        return self._rate(c["close_seconds"] / 3600.0, c["closed"])
+
+    RATES = (
+        "completion_rate",
+        "on_time_rate",
+        "response_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+        "rework_rate",
+        "avg_close_hours",
+    )
+
+    def as_dict(self) -> dict:
+        out = dict(self.counts)
+        out["accepted"] = self.accepted
+        for name in self.RATES:
+            out[name] = getattr(self, name)
+        return out
+
+
+def _sum(qs) -> dict[str, int]:
+    agg = qs.aggregate(**{c: Sum(c) for c in COUNTERS})
+    return {c: int(agg[c] or 0) for c in COUNTERS}
+
+
+def _months(qs, start: date | None, end: date | None):
+    if start:
+        qs = qs.filter(month__gte=date(start.year, start.month, 1))
+    if end:
+        qs = qs.filter(month__lte=date(end.year, end.month, 1))
+    return qs
+
+
+def figures(
+    area: Area | int,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    category=None,
+    department=None,
+) -> Figures:
+    """Figures for an area (any level down to grid) over the months from `start` to `end`
+    (inclusive, by month of report), optionally for one top-level category or one department."""
+    area_id = area.pk if isinstance(area, Area) else int(area)
+    if department is not None:
+        qs = DepartmentRollup.objects.filter(area_id=area_id, department=department)
+    else:
+        qs = CategoryRollup.objects.filter(area_id=area_id)
+        if category is not None:
+            cat_id = category if isinstance(category, int) else (category.parent_id or category.pk)
+            qs = qs.filter(category_id=cat_id)
+    return Figures(_sum(_months(qs, start, end)))
+
+
+def breakdown(
+    area: Area | int, *, by: str, start: date | None = None, end: date | None = None
+) -> dict[int | str, Figures]:
+    """Figures for an area split by "category", "department", "month" or "child" (child areas)."""
+    area_id = area.pk if isinstance(area, Area) else int(area)
+    sums = {c: Sum(c) for c in COUNTERS}
+    if by == "department":
+        rows = _months(DepartmentRollup.objects.filter(area_id=area_id), start, end).values("department_id")
+        key = "department_id"
+    elif by == "category":
+        rows = _months(CategoryRollup.objects.filter(area_id=area_id), start, end).values("category_id")
+        key = "category_id"
+    elif by == "month":
+        rows = _months(CategoryRollup.objects.filter(area_id=area_id), start, end).values("month")
+        key = "month"
+    elif by == "child":
+        child_ids = list(
+            Area.objects.filter(parent_id=area_id, level__in=ROLLUP_LEVELS).values_list("id", flat=True)
+        )
+        rows = _months(CategoryRollup.objects.filter(area_id__in=child_ids), start, end).values("area_id")
+        key = "area_id"
+    else:
+        raise ValueError(f"unknown breakdown {by!r}")
+    out = {}
+    for row in rows.annotate(**{f"s_{c}": sums[c] for c in COUNTERS}).order_by(key):
+        out[row[key]] = Figures({c: int(row[f"s_{c}"] or 0) for c in COUNTERS})
+    return out
