@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -87,3 +88,28 @@ def create_resident(*, household: Household | None, name: str, **fields) -> Resi
         raise ValueError("a resident without a household needs a jurisdiction")
     resident.save()
     return resident
+
+
+def bulk_create_users(users: list[dict], password: str | None = None) -> list:
+    """Create many accounts at once (the demo's grid workers). They share one password, hashed
+    once: hashing is deliberately slow, and thousands of hashes would take minutes."""
+    User = get_user_model()
+    hashed = make_password(password)
+    objs = [User(password=hashed, **fields) for fields in users]
+    return User.objects.bulk_create(objs, batch_size=2000)
+
+
+def bulk_assign_roles(assignments: list[tuple]) -> list[RoleAssignment]:
+    """Assign many (user, role, area) triples at once, with the same level checks as assign_role.
+
+    Only for roles held over an area without election dates (grid workers, community staff …).
+    """
+    rows = []
+    for user, role, area in assignments:
+        if area is None or role in ELECTED_ROLES:
+            raise ValueError(f"bulk_assign_roles takes roles held over an area without election: {role}")
+        expected = ROLE_LEVEL.get(role)
+        if expected and area.level != expected:
+            raise ValidationError(_("This role is held over a %(level)s.") % {"level": Level(expected).label})
+        rows.append(RoleAssignment(user=user, role=role, area=area, jurisdiction=area.jurisdiction))
+    return RoleAssignment.objects.bulk_create(rows, batch_size=2000)
