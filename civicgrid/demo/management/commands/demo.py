@@ -1,0 +1,123 @@
+"""`civicgrid demo [--scale tiny|small|medium|city] [--rebuild] [--seed N]`
+
+Generates the synthetic demo city and the steps other apps register (registry.py), or reuses
+what is already there; prints the demo accounts at the end either way.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.areas.models import Area
+from civicgrid.demo import registry
+from civicgrid.demo.accounts import account_table
+from civicgrid.demo.city import DEFAULT_SCALE, DEFAULT_SEED, SCALES
+from civicgrid.demo.models import DemoRun
+
+
+class Command(BaseCommand):
+    help = "Generate the synthetic demo city (or reuse the one in the database) and print the demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default=DEFAULT_SCALE,
+            help="tiny (tests), small (a street, 40 grids), medium (a district, 300 grids), "
+            "city (10,000 grids, 3 million households; meant for PostgreSQL). Default: small.",
+        )
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="Delete the demo data (all areas, people, Party data and the demo accounts) and generate it again.",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same city)."
+        )
+        parser.add_argument("--timings", metavar="FILE", help="Also write the phase timings as JSON to FILE.")
+
+    def handle(self, *args, scale, rebuild, seed, timings, **options):
+        started = time.perf_counter()
+        progress = registry.Progress(self.line)
+        steps = registry.steps()
+        run = DemoRun.objects.order_by("pk").first()
+
+        if rebuild:
+            ctx = registry.DemoContext(SCALES[run.scale if run else scale], seed, progress, self.line)
+            self.line(_("Deleting the demo data …"))
+            for step in reversed(steps):
+                with transaction.atomic():
+                    step.cleanup(ctx)
+            DemoRun.objects.all().delete()
+            run = None
+        elif run is None and Area.objects.exists():
+            raise CommandError(
+                _(
+                    "This database holds areas that the demo did not generate. `civicgrid demo --rebuild` "
+                    "would delete all areas, people and Party data; run it only if that is what you want."
+                )
+            )
+
+        if run is None:
+            run = DemoRun.objects.create(scale=scale, seed=seed)
+            self.line(
+                _("Generating the demo city at scale %(scale)s (seed %(seed)s) …")
+                % {"scale": scale, "seed": seed}
+            )
+        elif set(run.steps) >= {s.name for s in steps}:
+            self.line(
+                _(
+                    "Reusing the demo city generated on %(date)s (scale %(scale)s, seed %(seed)s); "
+                    "`civicgrid demo --rebuild` generates it again."
+                )
+                % {
+                    "date": timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M"),
+                    "scale": run.scale,
+                    "seed": run.seed,
+                }
+            )
+        elif run.scale != scale:
+            self.line(
+                _("The demo city exists at scale %(scale)s; adding the missing steps at that scale.")
+                % {"scale": run.scale}
+            )
+
+        ctx = registry.DemoContext(SCALES[run.scale], run.seed, progress, self.line)
+        for step in steps:
+            if step.name in run.steps:
+                continue
+            with transaction.atomic():
+                step.generate(ctx)
+                run.steps = [*run.steps, step.name]
+                run.save(update_fields=["steps"])
+        if run.finished_at is None or progress.phases:
+            run.finished_at = timezone.now()
+            run.save(update_fields=["finished_at"])
+        if progress.phases and connection.vendor == "postgresql":
+            with progress.phase(_("planner statistics (ANALYZE)")) as phase, connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+                phase.add(_("tables"), len(connection.introspection.table_names(cursor)))
+
+        total = time.perf_counter() - started
+        if progress.phases:
+            self.line(_("Done in %(seconds).1f s.") % {"seconds": total})
+        if timings:
+            with open(timings, "w", encoding="utf-8") as fh:
+                json.dump(
+                    {"scale": run.scale, "total_seconds": round(total, 3), "phases": progress.report()},
+                    fh,
+                    indent=2,
+                )
+        self.line("")
+        self.line(_("Demo accounts (one password for all):"))
+        self.line(account_table())
+
+    def line(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
