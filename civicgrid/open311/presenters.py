@@ -1,0 +1,203 @@
+"""Cases and categories as GeoReport v2 data: what a client may read, never personal data.
+
+Reporter names, phones, emails, accounts and devices never appear; free text (descriptions, notes)
+is passed through `public_text`, which masks phone numbers, ID numbers and email addresses that a
+resident may have typed in; the location is named from the area tree (community, grid, building),
+never from a free-text address, which may carry a room number.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from civicgrid.areas.models import Area, Level
+from civicgrid.cases.models import Case, Category
+from civicgrid.cases.workflow import FINAL_STATES, State, action_label
+from civicgrid.core import pii
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+LIST_TYPES = ("singlevaluelist", "multivaluelist")
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def public_text(text: str | None) -> str | None:
+    """Free text with phone numbers, ID numbers and email addresses masked; None when empty."""
+    if not text:
+        return None
+    text = _ID_NUMBER.sub(lambda m: pii.mask_id_number(m.group()), text)
+    text = _PHONE.sub(lambda m: pii.mask_phone(m.group()), text)
+    return _EMAIL.sub("***@***", text)
+
+
+def w3(moment: datetime | None) -> str | None:
+    """W3C datetime with the offset, in the server's time zone, whole seconds."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
+def status_of(state: str) -> str:
+    return "closed" if state in FINAL_STATES else "open"
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def category_name(category: Category) -> str:
+    if category.name_en and (get_language() or "").startswith("en"):
+        return category.name_en
+    return category.name
+
+
+def service_notice(category: Category) -> str:
+    return _(
+        "Taken on within %(respond)d working hours and resolved within %(resolve)d working hours; "
+        "the street's command centre follows it to a verified close."
+    ) % {"respond": category.respond_hours, "resolve": category.resolve_hours}
+
+
+def service(category: Category) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category_name(category),
+        "description": service_notice(category),
+        "metadata": bool(category.questions),
+        "type": "realtime",
+        "keywords": ", ".join(category.keywords.split()) or None,
+        "group": category_name(category.parent) if category.parent_id else None,
+    }
+
+
+def services_queryset():
+    """What can be reported: active sub-categories (the top ones are their groups)."""
+    return (
+        Category.objects.filter(active=True, parent__isnull=False, parent__active=True)
+        .select_related("parent")
+        .order_by("parent__sort", "parent__code", "sort", "code")
+    )
+
+
+def attribute(question: dict, position: int) -> dict:
+    datatype = question.get("datatype") or "string"
+    out = {
+        "variable": bool(question.get("variable", True)),
+        "code": str(question["code"]),
+        "datatype": datatype,
+        "required": bool(question.get("required", False)),
+        "datatype_description": question.get("datatype_description") or None,
+        "order": int(question.get("order") or position),
+        "description": str(question.get("description") or question["code"]),
+    }
+    if datatype in LIST_TYPES:
+        out["values"] = [
+            {"key": str(v["key"]), "name": str(v.get("name") or v["key"])} for v in question["values"]
+        ]
+    return out
+
+
+def attributes(category: Category) -> list[dict]:
+    found = [attribute(q, i) for i, q in enumerate(category.questions or [], start=1)]
+    return sorted(found, key=lambda a: a["order"])
+
+
+def service_definition(category: Category) -> dict:
+    return {"service_code": category.code, "attributes": attributes(category)}
+
+
+def changeset() -> str:
+    """When the service list last changed: the last admin edit of a category (sortable)."""
+    content_type = ContentType.objects.get_for_model(Category)
+    last = LogEntry.objects.filter(content_type=content_type).order_by("-action_time").first()
+    moment = last.action_time if last else datetime(2025, 1, 1, tzinfo=timezone.get_current_timezone())
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+def place_names(cases) -> dict[str, dict]:
+    """Area code → {name, level} for the communities, grids and buildings the cases lie in."""
+    codes = set()
+    for case in cases:
+        codes.update(c for c in case.path.split("/") if c)
+    rows = Area.objects.filter(
+        code__in=codes, level__in=(Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING)
+    ).values("code", "name", "level")
+    return {row["code"]: row for row in rows}
+
+
+def _place(case: Case, names: dict[str, dict]) -> tuple[str | None, str | None]:
+    """(address, address_id): the place's names from the most specific to the most general."""
+    known = [names[c] for c in case.path.split("/") if c in names]
+    if not known:
+        return None, None
+    address = " ".join(row["name"] for row in reversed(known))
+    return address, known[-1]["code"]
+
+
+def status_notes(case: Case) -> str | None:
+    if case.state == State.NOT_ACCEPTED:
+        return public_text(case.not_accepted_reason)
+    if case.state == State.MERGED:
+        main = case.merged_into
+        return _("Duplicate: merged into %(ref)s.") % {"ref": main.ref} if main else _("Duplicate request.")
+    if case.state == State.CLOSED:
+        return public_text(case.result) or State(case.state).label
+    return str(State(case.state).label)
+
+
+def request(case: Case, names: dict[str, dict], *, extensions: bool = False) -> dict:
+    address, address_id = _place(case, names)
+    updated = (
+        case.closed_at if case.state == State.CLOSED and case.closed_at else getattr(case, "updated_at", None)
+    )
+    data = {
+        "service_request_id": case.ref,
+        "status": status_of(case.state),
+        "status_notes": status_notes(case),
+        "service_name": category_name(case.category),
+        "service_code": case.category.code,
+        "description": public_text(case.description),
+        "agency_responsible": case.department.name if case.department_id else None,
+        "service_notice": service_notice(case.category),
+        "requested_datetime": w3(case.reported_at),
+        "updated_datetime": w3(updated or case.reported_at),
+        "expected_datetime": w3(case.resolve_due),
+        "address": address,
+        "address_id": address_id,
+        "zipcode": None,
+        "lat": round(case.lat, 6) if case.lat is not None else None,
+        "long": round(case.lng, 6) if case.lng is not None else None,
+        "media_url": None,
+    }
+    if extensions:
+        data["extended_attributes"] = {
+            "state": case.state,
+            "state_name": str(State(case.state).label),
+            "department": case.department.name if case.department_id else None,
+            "deadline": w3(case.resolve_due),
+        }
+        data["notes"] = [
+            {
+                "datetime": w3(event.at),
+                "description": public_text(
+                    f"{action_label(event.action)}: {event.note}"
+                    if event.note
+                    else action_label(event.action)
+                ),
+                "type": event.action,
+            }
+            for event in case.public_events
+        ]
+    return data
