@@ -16,4 +16,6 @@ class PeopleConfig(AppConfig):
 
         if role_home_panels not in HOME_PANEL_PROVIDERS:
             HOME_PANEL_PROVIDERS.append(role_home_panels)
+        # The area browser is for people who hold a role over an area (not residents or departments).
+        nav.register(_("Areas"), "areas:browse", visible=lambda user: bool(policy.home_areas(user)), order=10)
         nav.register(_("Access log"), "people:access_log", visible=policy.is_admin, order=90)

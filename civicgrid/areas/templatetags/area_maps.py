@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -164,9 +165,11 @@ def render_map(
     def may_open(area) -> bool:
         return linkable is None or area.code in linkable
 
+    aria_label = label or _("Map")
+    other_area = _("Other area")
     out = [
         f'<svg class="map" viewBox="0 0 {projection.width:.0f} {projection.height:.0f}" '
-        f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label or _("Map"))}">'
+        f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(aria_label)}">'
     ]
     if label:
         out.append(f"<title>{escape(label)}</title>")
@@ -174,7 +177,7 @@ def render_map(
     for area in shapes:
         d = _path_data(projection, area.shape)
         if not may_open(area):
-            out.append(f'<path class="area context" d="{d}"><title>{escape(_("Other area"))}</title></path>')
+            out.append(f'<path class="area context" d="{d}"><title>{escape(other_area)}</title></path>')
             continue
         classes = ["area", area.level]
         if area.kind:
@@ -185,7 +188,9 @@ def render_map(
         if area.kind:
             title += f" · {area.get_kind_display()}"
         if area.households_count:
-            title += " · " + _("%(count)s households") % {"count": area.households_count}
+            count = area.households_count
+            households = ngettext("%(count)s household", "%(count)s households", count) % {"count": count}
+            title += f" · {households}"
         out.append(
             f'<a href="{escape(_href(area))}" data-code="{escape(area.code)}" class="{" ".join(classes)}">'
             f'<path d="{d}"><title>{escape(title)}</title></path></a>'
@@ -202,7 +207,7 @@ def render_map(
         if name_size >= LABEL_MIN:
             code_size = max(LABEL_MIN, 0.8 * name_size)
             out.append(
-                f'<text class="label{mine}" x="{cx:.1f}" y="{cy:.1f}" font-size="{name_size:.1f}">'
+                f'<text class="label{mine}" x="{cx:.1f}" y="{cy - 0.55 * name_size:.1f}" font-size="{name_size:.1f}">'
                 f"{escape(area.name)}"
                 f'<tspan class="code" x="{cx:.1f}" dy="{1.15 * name_size:.1f}" font-size="{code_size:.1f}">'
                 f"{escape(code)}{' · ' + escape(area.kind) if area.kind else ''}</tspan></text>"

@@ -1,0 +1,98 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (never `playwright install`).
+
+Fixtures for every app's browser tests:
+  browser       one headless Chromium for the session
+  page          a fresh desktop-sized context per test, in Chinese (zh-hans)
+  phone_page    a fresh phone-sized context (390×844, touch) per test, in Chinese
+  login         login(page, username, password=None) signs in through the real login form
+                (the conftest personas' password is "pw-<username>")
+  shot          shot(page, name) saves a full-page screenshot under $CIVICGRID_SCREENSHOTS, if set
+
+Tests use pytest-django's `live_server` (transactional; the in-memory SQLite test database is shared
+with the server thread). Mark them `@pytest.mark.browser`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would then refuse the test's own
+# (synchronous) database calls as "async unsafe".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("CIVICGRID_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ZH_HEADERS = {"Accept-Language": "zh-Hans,zh;q=0.9"}
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); CI does"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    playwright = sync_api.sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+def _page(browser, **options):
+    context = browser.new_context(locale="zh-CN", extra_http_headers=ZH_HEADERS, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page = _page(browser, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    context, page = _page(
+        browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(live_server):
+    def login(page, username: str, password: str | None = None):
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password or f"pw-{username}")
+        with page.expect_navigation():
+            page.click("main form button.primary")
+        assert "/login/" not in page.url, f"login failed for {username}"
+        return page
+
+    return login
+
+
+@pytest.fixture
+def shot():
+    folder = os.environ.get("CIVICGRID_SCREENSHOTS")
+
+    def shot(page, name: str):
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+    return shot
