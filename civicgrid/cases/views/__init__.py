@@ -1,0 +1,1 @@
+"""Web pages of the closed loop: `public` (residents, the problem wall), `staff` (queues, case page, actions)."""
