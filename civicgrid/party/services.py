@@ -1,0 +1,472 @@
+"""Party organisations: the branch formation rule (三有) and setting up compound branches.
+
+The rule: a compound (小区) with property management, a fence and at least three resident Party
+members ("三有") gets its own branch; compounds lacking any of them ("三无") are joined with their
+neighbours into one joint branch. A branch is set up by decision of the community Party committee,
+its secretary is appointed or elected, and the result is filed with the street.
+
+Who counts as a resident Party member of a compound: a resident of a household in a unit of one of
+the compound's buildings who is marked as a Party member or holds any Party membership.
+
+Who is a neighbour. Two compounds of the same community are neighbours when some building of one
+lies within `NEIGHBOUR_DISTANCE_M` of some building of the other (building points), or when they
+have buildings in the same grid (which also works where building points are missing). How
+`propose_branches` groups a community's compounds that have no branch yet:
+
+1. each 三有 compound: its own branch;
+2. 三无 compounds: each connected group of 三无 neighbours becomes one joint branch;
+3. a group that still cannot stand alone (a single 三无 compound, or fewer than three Party members
+   altogether: the Party constitution's minimum for a branch) joins the group, or the existing
+   branch, of the nearest compound (closest buildings; same grid counts as near);
+4. a group with no located compound near it at all is left as proposed, with a note that the
+   community committee decides.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from civicgrid.areas.models import Area, Compound, Level
+from civicgrid.core.geo import distance_m
+from civicgrid.people.models import Resident, Role
+from civicgrid.people.services import assign_role
+
+from . import policy
+from .models import OrgLevel, PartyOrganization
+
+# The Party constitution: a primary organisation needs at least three full members.
+MIN_MEMBERS = 3
+# Buildings this close (metres) make two compounds neighbours.
+NEIGHBOUR_DISTANCE_M = 300.0
+
+OWN = "own"  # one 三有 compound, a new branch of its own
+JOINT = "joint"  # several compounds, a new joint branch
+JOIN = "join"  # compounds joining a branch that already exists
+
+
+# ------------------------------------------------------------------------------------- the rule
+
+
+@dataclass(frozen=True)
+class CompoundAssessment:
+    """The three conditions of the 三有 rule for one compound."""
+
+    compound: Compound
+    has_property_management: bool
+    has_fence: bool
+    party_members: int
+
+    @property
+    def enough_members(self) -> bool:
+        return self.party_members >= MIN_MEMBERS
+
+    @property
+    def qualifies(self) -> bool:
+        """三有: all three conditions hold, so the compound gets its own branch."""
+        return self.has_property_management and self.has_fence and self.enough_members
+
+    @property
+    def conditions_met(self) -> int:
+        return sum((self.has_property_management, self.has_fence, self.enough_members))
+
+    @property
+    def missing(self) -> list[str]:
+        """The conditions that do not hold, as words for people."""
+        gaps = []
+        if not self.has_property_management:
+            gaps.append(_("no property management"))
+        if not self.has_fence:
+            gaps.append(_("not fenced"))
+        if not self.enough_members:
+            gaps.append(_("fewer than %(min)d resident Party members") % {"min": MIN_MEMBERS})
+        return gaps
+
+
+def _party_members_q() -> Q:
+    return Q(is_party_member=True) | Q(party_memberships__isnull=False)
+
+
+def party_member_count(compound: Compound) -> int:
+    """Resident Party members living in the compound's buildings."""
+    return (
+        Resident.objects.filter(household__unit__parent__compound=compound)
+        .filter(_party_members_q())
+        .values("pk")
+        .distinct()
+        .count()
+    )
+
+
+def assess_compound(compound: Compound) -> CompoundAssessment:
+    return CompoundAssessment(
+        compound=compound,
+        has_property_management=compound.has_property_management,
+        has_fence=compound.has_fence,
+        party_members=party_member_count(compound),
+    )
+
+
+def assess_compounds(community: Area) -> list[CompoundAssessment]:
+    """Every compound of a community, assessed with one counting query."""
+    compounds = list(Compound.objects.filter(community=community).order_by("name", "pk"))
+    counts = dict(
+        Resident.objects.filter(household__unit__parent__compound__community=community)
+        .filter(_party_members_q())
+        .values_list("household__unit__parent__compound")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return [
+        CompoundAssessment(c, c.has_property_management, c.has_fence, counts.get(c.pk, 0)) for c in compounds
+    ]
+
+
+# -------------------------------------------------------------------------------- the proposals
+
+
+@dataclass
+class BranchProposal:
+    """A branch the community committee may set up (or compounds it may add to a branch)."""
+
+    kind: str  # OWN, JOINT or JOIN
+    compounds: list[CompoundAssessment]
+    branch: PartyOrganization | None = None  # for JOIN: the branch they join
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def party_members(self) -> int:
+        own = sum(a.party_members for a in self.compounds)
+        return own + (branch_member_count(self.branch) if self.branch else 0)
+
+    @property
+    def compound_names(self) -> str:
+        return _names_separator().join(a.compound.name for a in self.compounds)
+
+    @property
+    def suggested_name(self) -> str:
+        if self.branch:
+            return self.branch.name
+        return branch_name([a.compound for a in self.compounds])
+
+    @property
+    def kind_label(self) -> str:
+        return {OWN: _("own branch"), JOINT: _("joint branch"), JOIN: _("join an existing branch")}[self.kind]
+
+
+def _names_separator() -> str:
+    return pgettext("between names in a list", ", ")
+
+
+def branch_name(compounds: list[Compound]) -> str:
+    names = _names_separator().join(c.name for c in compounds)
+    if len(compounds) > 1:
+        return _("%(names)s joint Party branch") % {"names": names}
+    return _("%(names)s Party branch") % {"names": names}
+
+
+def branch_member_count(branch: PartyOrganization) -> int:
+    """Resident Party members living in the compounds a branch already covers."""
+    return (
+        Resident.objects.filter(household__unit__parent__compound__in=branch.compounds.all())
+        .filter(_party_members_q())
+        .values("pk")
+        .distinct()
+        .count()
+    )
+
+
+@dataclass
+class _Group:
+    members: list[CompoundAssessment]
+    notes: list[str] = field(default_factory=list)
+    branch: PartyOrganization | None = None  # an existing branch (only ever a merge target)
+    branch_compound_ids: list[int] = field(default_factory=list)
+    existing_members: int = 0
+    stuck: bool = False  # cannot stand alone and nothing is near enough to join
+
+    def compound_ids(self) -> list[int]:
+        return [a.compound.pk for a in self.members] + self.branch_compound_ids
+
+    def can_stand_alone(self) -> bool:
+        if self.branch is not None:
+            return True
+        if len(self.members) == 1:
+            return self.members[0].qualifies
+        return sum(a.party_members for a in self.members) >= MIN_MEMBERS
+
+    def label(self) -> str:
+        return self.branch.name if self.branch else self.members[0].compound.name
+
+
+class _Geography:
+    """Building points and grids of each compound, for neighbour tests and distances."""
+
+    def __init__(self, compound_ids: list[int]) -> None:
+        self.points: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        self.grids: dict[int, set[int]] = defaultdict(set)
+        buildings = Area.objects.filter(level=Level.BUILDING, compound_id__in=compound_ids).values_list(
+            "compound_id", "parent_id", "lng", "lat"
+        )
+        for compound_id, grid_id, lng, lat in buildings:
+            self.grids[compound_id].add(grid_id)
+            if lng is not None and lat is not None:
+                self.points[compound_id].append((lng, lat))
+        self._cache: dict[tuple[int, int], float] = {}
+
+    def distance(self, a: int, b: int) -> float:
+        """Metres between the closest buildings; 0 when they share a grid; inf when unknown."""
+        key = (min(a, b), max(a, b))
+        if key not in self._cache:
+            if self.grids[a] & self.grids[b]:
+                value = 0.0
+            else:
+                pairs = itertools.product(self.points[a], self.points[b])
+                value = min((distance_m(*p, *q) for p, q in pairs), default=float("inf"))
+            self._cache[key] = value
+        return self._cache[key]
+
+    def neighbours(self, a: int, b: int) -> bool:
+        return self.distance(a, b) <= NEIGHBOUR_DISTANCE_M
+
+
+def propose_branches(community: Area) -> list[BranchProposal]:
+    """How the community's compounds without a branch should be organised (see the module doc)."""
+    assessments = assess_compounds(community)
+    existing = list(
+        PartyOrganization.objects.filter(level=OrgLevel.BRANCH, compounds__community=community)
+        .distinct()
+        .prefetch_related("compounds")
+        .order_by("name", "pk")
+    )
+    organised = {c.pk for b in existing for c in b.compounds.all()}
+    todo = [a for a in assessments if a.compound.pk not in organised]
+    geo = _Geography([a.compound.pk for a in assessments])
+
+    groups: list[_Group] = []
+    for a in todo:
+        if a.qualifies:
+            note = _(
+                "%(name)s meets all three conditions: property management, a fence, %(n)d Party members."
+            )
+            groups.append(_Group([a], notes=[note % {"name": a.compound.name, "n": a.party_members}]))
+    for group in _connected_groups([a for a in todo if not a.qualifies], geo):
+        if len(group.members) > 1:
+            group.notes.append(
+                _("Neighbouring compounds that do not meet all three conditions are joined into one branch.")
+            )
+        groups.append(group)
+    existing_groups = [
+        _Group(
+            [],
+            branch=b,
+            branch_compound_ids=[c.pk for c in b.compounds.all()],
+            existing_members=branch_member_count(b),
+        )
+        for b in existing
+    ]
+
+    def distance(g: _Group, h: _Group) -> float:
+        return min(
+            (geo.distance(a, b) for a in g.compound_ids() for b in h.compound_ids()),
+            default=float("inf"),
+        )
+
+    # Groups that cannot stand alone join the nearest group or existing branch, one at a time;
+    # each merge leaves one group fewer, so this ends.
+    while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
+        g = weak[0]
+        others = [h for h in groups + existing_groups if h is not g]
+        nearest = min(others, key=lambda h: (distance(g, h), h.label()), default=None)
+        if nearest is None or distance(g, nearest) == float("inf"):
+            g.stuck = True
+            g.notes.append(
+                _("No neighbouring compound could be found; the community Party committee decides.")
+            )
+            continue
+        groups.remove(g)
+        for a in g.members:
+            reason = _names_separator().join(a.missing) or _("too few Party members together")
+            nearest.notes.append(
+                _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
+                % {"name": a.compound.name, "reason": reason, "nearest": nearest.label()}
+            )
+        nearest.members.extend(g.members)
+        nearest.notes.extend(n for n in g.notes if n not in nearest.notes)
+
+    proposals = [
+        BranchProposal(OWN if len(g.members) == 1 else JOINT, sorted(g.members, key=_by_name), notes=g.notes)
+        for g in groups
+    ]
+    proposals += [
+        BranchProposal(JOIN, sorted(g.members, key=_by_name), branch=g.branch, notes=g.notes)
+        for g in existing_groups
+        if g.members
+    ]
+    proposals.sort(key=lambda p: _by_name(p.compounds[0]))
+    return proposals
+
+
+def _by_name(a: CompoundAssessment):
+    return (a.compound.name, a.compound.pk)
+
+
+def _connected_groups(assessments: list[CompoundAssessment], geo: _Geography) -> list[_Group]:
+    """Connected components of the neighbour relation (union-find)."""
+    parent = list(range(len(assessments)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in itertools.combinations(range(len(assessments)), 2):
+        if geo.neighbours(assessments[i].compound.pk, assessments[j].compound.pk):
+            parent[root(i)] = root(j)
+    components: dict[int, list[CompoundAssessment]] = defaultdict(list)
+    for i, a in enumerate(assessments):
+        components[root(i)].append(a)
+    return [_Group(sorted(members, key=_by_name)) for members in components.values()]
+
+
+# ------------------------------------------------------------------------------------ the writes
+
+
+def create_organization(
+    *,
+    level: str,
+    name: str,
+    area: Area,
+    parent: PartyOrganization | None = None,
+    set_up_on: date | None = None,
+) -> PartyOrganization:
+    """A street working committee or community Party committee (branches: `set_up_branch`)."""
+    expected = {OrgLevel.STREET_COMMITTEE: Level.STREET, OrgLevel.COMMUNITY_COMMITTEE: Level.COMMUNITY}
+    if level not in expected:
+        raise ValidationError(_("Branches are set up with the branch set-up service."))
+    if area.level != expected[level]:
+        raise ValidationError(
+            _("This organisation belongs to a %(level)s.") % {"level": Level(expected[level]).label}
+        )
+    return PartyOrganization.objects.create(
+        level=level, name=name, area=area, parent=parent, set_up_on=set_up_on, jurisdiction=area.jurisdiction
+    )
+
+
+def community_committee(community: Area) -> PartyOrganization:
+    committee = (
+        PartyOrganization.objects.filter(level=OrgLevel.COMMUNITY_COMMITTEE, area=community)
+        .order_by("pk")
+        .first()
+    )
+    if committee is None:
+        raise ValidationError(
+            _("%(community)s has no community Party committee yet.") % {"community": community.name}
+        )
+    return committee
+
+
+def _check_compounds(community: Area, compounds: list[Compound]) -> None:
+    if community.level != Level.COMMUNITY:
+        raise ValidationError(_("Branches are set up within a community."))
+    if not compounds:
+        raise ValidationError(_("Choose at least one compound."))
+    strangers = [c.name for c in compounds if c.community_id != community.pk]
+    if strangers:
+        raise ValidationError(
+            _("Not compounds of %(community)s: %(names)s.")
+            % {"community": community.name, "names": _names_separator().join(strangers)}
+        )
+    taken = sorted(
+        Compound.objects.filter(pk__in=[c.pk for c in compounds], branches__level=OrgLevel.BRANCH)
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    if taken:
+        raise ValidationError(
+            _("These compounds already have a branch: %(names)s.") % {"names": _names_separator().join(taken)}
+        )
+
+
+def _appoint_secretary(secretary, community: Area, appointed_on: date) -> None:
+    """The secretary holds the branch secretary role over the community (unless already)."""
+    held = secretary.roles.filter(role=Role.BRANCH_SECRETARY, area=community, ended_on__isnull=True).exists()
+    if not held:
+        assign_role(secretary, Role.BRANCH_SECRETARY, area=community, appointed_on=appointed_on)
+
+
+@transaction.atomic
+def set_up_branch(
+    community: Area,
+    compounds: list[Compound],
+    secretary,
+    decided_on: date,
+    by,
+    *,
+    name: str = "",
+    filed_with_street_on: date | None = None,
+) -> PartyOrganization:
+    """Record the community committee's decision setting up a compound branch.
+
+    One compound makes an own branch, several a joint one; `secretary` is the appointed or elected
+    secretary (a user), `decided_on` the date of the decision, and `filed_with_street_on` the date
+    the result was filed with the street, when that is already done (else `file_with_street`).
+    """
+    if not policy.can_set_up_branches(by, community):
+        raise PermissionDenied(_("Only the community can set up its Party branches."))
+    compounds = list(compounds)
+    _check_compounds(community, compounds)
+    if secretary is None:
+        raise ValidationError(_("A branch needs a secretary."))
+    if filed_with_street_on and filed_with_street_on < decided_on:
+        raise ValidationError(_("A branch is filed with the street after it is set up."))
+    committee = community_committee(community)
+    branch = PartyOrganization.objects.create(
+        level=OrgLevel.BRANCH,
+        name=name or branch_name(sorted(compounds, key=lambda c: (c.name, c.pk))),
+        parent=committee,
+        area=community,
+        is_joint=len(compounds) > 1,
+        secretary=secretary,
+        set_up_on=decided_on,
+        filed_with_street_on=filed_with_street_on,
+        jurisdiction=community.jurisdiction,
+    )
+    branch.compounds.set(compounds)
+    _appoint_secretary(secretary, community, decided_on)
+    return branch
+
+
+@transaction.atomic
+def join_branch(branch: PartyOrganization, compounds: list[Compound], by) -> PartyOrganization:
+    """Add compounds to an existing branch of their community (it becomes a joint branch)."""
+    if branch.level != OrgLevel.BRANCH:
+        raise ValidationError(_("Compounds join a compound branch."))
+    community = branch.area
+    if not policy.can_set_up_branches(by, community):
+        raise PermissionDenied(_("Only the community can set up its Party branches."))
+    compounds = list(compounds)
+    _check_compounds(community, compounds)
+    branch.compounds.add(*compounds)
+    branch.is_joint = branch.compounds.count() > 1
+    branch.save(update_fields=["is_joint"])
+    return branch
+
+
+def file_with_street(branch: PartyOrganization, filed_on: date, by) -> PartyOrganization:
+    """Record that the branch's set-up was filed with the street (备案)."""
+    if not policy.can_set_up_branches(by, branch.area):
+        raise PermissionDenied(_("Only the community can set up its Party branches."))
+    if branch.set_up_on and filed_on < branch.set_up_on:
+        raise ValidationError(_("A branch is filed with the street after it is set up."))
+    branch.filed_with_street_on = filed_on
+    branch.save(update_fields=["filed_with_street_on"])
+    return branch
