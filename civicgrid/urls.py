@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("areas/", include("civicgrid.areas.urls")),
     path("people/", include("civicgrid.people.urls")),
+    path("party/", include("civicgrid.party.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("api/", include("civicgrid.api.urls")),
