@@ -90,15 +90,16 @@ class Phase:
         if now - self._last_report >= self.interval:
             self._last_report = now
             rate = self.rows / max(now - self.started, 1e-9)
-            done = format_count(self.rows)
+            share = ""
             if self.expected:
                 what, total = self.expected
-                share = 100 * self.counts[what] / max(total, 1)
-                done += f" ({what} {format_count(self.counts[what])} / {format_count(total)}, {share:.0f}%)"
+                percent = 100 * self.counts[what] / max(total, 1)
+                share = f" ({what} {format_count(self.counts[what])} / {format_count(total)}, {percent:.0f}%)"
             self.write(
                 "  … "
-                + _("%(phase)s: %(done)s rows, %(rate)s rows/s")
-                % {"phase": self.name, "done": done, "rate": format_count(rate)}
+                + _("%(phase)s: %(rows)s rows, %(rate)s rows/s")
+                % {"phase": self.name, "rows": format_count(self.rows), "rate": format_count(rate)}
+                + share
             )
 
 
