@@ -167,6 +167,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "level" or "kind" with different choices: name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "AreaLevelEnum": "civicgrid.areas.models.Level",
+        "GridKindEnum": "civicgrid.areas.models.GridKind",
+        "CaseLevelEnum": "civicgrid.cases.workflow.CaseLevel",
+        "CaseKindEnum": "civicgrid.cases.workflow.Kind",
+        "AttachmentKindEnum": "civicgrid.cases.workflow.AttachmentKind",
+    },
 }
 
 CACHES = {
