@@ -309,6 +309,21 @@ class Case(JurisdictionModel):
         return self.state not in (State.CLOSED, State.NOT_ACCEPTED, State.MERGED)
 
     @property
+    def main_case(self) -> Case:
+        """The case this one follows: its main case when merged (合并), else itself."""
+        case = self
+        seen = set()
+        while case.merged_into_id and case.pk not in seen:
+            seen.add(case.pk)
+            case = case.merged_into
+        return case
+
+    @property
+    def shown_state(self) -> str:
+        """The state to show: a merged duplicate shows its main case's state."""
+        return self.main_case.state
+
+    @property
     def masked_contact_name(self) -> str:
         from civicgrid.core.pii import mask_name
 

@@ -58,6 +58,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
@@ -173,6 +174,10 @@ def _area_ids() -> dict[str, int]:
 
 def forget_areas(*args, **kwargs) -> None:
     _areas["by_code"] = None
+
+
+post_save.connect(forget_areas, sender=Area, dispatch_uid="cases-rollups-area-save")
+post_delete.connect(forget_areas, sender=Area, dispatch_uid="cases-rollups-area-delete")
 
 
 def ancestry_ids(path: str) -> list[int]:

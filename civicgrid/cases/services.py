@@ -494,11 +494,8 @@ def intake(
     if channel not in Channel.values:
         raise ValidationError(_("Unknown channel."))
     description = _require(description, _("Describe the problem."))[:DESCRIPTION_MAX]
+    # No look-up first: the unique index on client_key catches a retry (see the except below).
     scoped_key = f"{channel}:{client_key.strip()}"[:80] if client_key and client_key.strip() else None
-    if scoped_key:
-        existing = Case.objects.filter(client_key=scoped_key).first()
-        if existing is not None:
-            return IntakeResult(existing, False, _token_for_key(scoped_key))
     cleaned = [_clean(p) for p in photos][:8]
     if lng is None and lat is None:
         for photo in cleaned:

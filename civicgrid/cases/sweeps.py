@@ -54,6 +54,11 @@ def _json_empty() -> str:
     return "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
 
 
+def _dt(value: datetime):
+    """A datetime as the database driver expects it in raw SQL (SQLite stores naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _insert_events(action: str, mark_column: str, mark: datetime, public: bool, data_sql: str) -> int:
     sql = (
         f"INSERT INTO {_t(CaseEvent)} (case_id, actor_id, action, from_state, to_state, note, at, public, data, "
@@ -61,7 +66,7 @@ def _insert_events(action: str, mark_column: str, mark: datetime, public: bool, 
         f"FROM {_t(Case)} WHERE {mark_column} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [action, mark, public, False, mark])
+        cursor.execute(sql, [action, _dt(mark), public, False, _dt(mark)])
         return cursor.rowcount
 
 
@@ -71,7 +76,7 @@ def _insert_orders(reason: str, mark_column: str, mark: datetime, due: datetime)
         f"SELECT id, NULL, %s, '', %s, %s FROM {_t(Case)} WHERE {mark_column} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [reason, due, mark, mark])
+        cursor.execute(sql, [reason, _dt(due), _dt(mark), _dt(mark)])
         return cursor.rowcount
 
 

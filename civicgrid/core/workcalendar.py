@@ -93,7 +93,7 @@ def add_working_hours(start: datetime, hours: float) -> datetime:
     for _ in range(MAX_DAYS):
         if is_workday(day):
             for p_start, p_end in _periods_of(day, tz):
-                if local >= p_end:
+                if local > p_end:
                     continue
                 begin = max(local, p_start)
                 available = p_end - begin
