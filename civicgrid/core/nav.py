@@ -11,14 +11,15 @@ class NavItem:
     url_name: str
     visible: object = None  # callable(user) -> bool; None shows it to every logged-in user
     order: int = 50
+    badge: object = None  # callable(user) -> int: a count shown next to the label (0 hides it)
 
 
 _items: list[NavItem] = []
 
 
-def register(label, url_name: str, visible=None, order: int = 50) -> None:
+def register(label, url_name: str, visible=None, order: int = 50, badge=None) -> None:
     if not any(i.url_name == url_name for i in _items):
-        _items.append(NavItem(label, url_name, visible, order))
+        _items.append(NavItem(label, url_name, visible, order, badge))
         _items.sort(key=lambda i: i.order)
 
 
@@ -26,5 +27,7 @@ def items_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
     return [
-        {"label": i.label, "url": reverse(i.url_name)} for i in _items if i.visible is None or i.visible(user)
+        {"label": i.label, "url": reverse(i.url_name), "badge": i.badge(user) if i.badge else 0}
+        for i in _items
+        if i.visible is None or i.visible(user)
     ]
