@@ -1,8 +1,9 @@
 """Every error of the REST API has a clear JSON body: {"detail": "...", "code": "..."} and, for
 invalid input, the offending fields under "errors".
 
-Exceptions raised by the services (permission refusals, validation) are mapped here, so views just
-call the services.
+Exceptions raised by the services are mapped here, so views just call the services: a stale
+expected_version (CaseConflict) and a move the case's state forbids (IllegalTransition) are 409,
+a permission refusal 403, a validation error 400.
 """
 
 from __future__ import annotations
@@ -11,16 +12,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("The case has changed since you read it.")
-    default_code = "conflict"
+from civicgrid.cases.services import CaseConflict
+from civicgrid.cases.workflow import IllegalTransition
 
 
 def _messages(error: DjangoValidationError):
@@ -30,6 +27,10 @@ def _messages(error: DjangoValidationError):
 
 
 def handle(exc, context):
+    if isinstance(exc, CaseConflict):
+        return Response({"detail": str(exc), "code": "conflict"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, IllegalTransition):
+        return Response({"detail": str(exc), "code": "illegal_transition"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         messages = _messages(exc)
         if isinstance(messages, dict):

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import areas_views, auth_views
+from . import areas_views, auth_views, cases_views, figures_views
 from .throttles import DEFAULT_THROTTLES
 
 app_name = "api"
@@ -12,4 +12,16 @@ urlpatterns = [
     path("v1/areas/", areas_views.AreaList.as_view(), name="area-list"),
     path("v1/areas/<str:code>/", areas_views.AreaDetail.as_view(), name="area-detail"),
     path("v1/departments/", areas_views.DepartmentList.as_view(), name="department-list"),
+    path("v1/cases/", cases_views.CaseList.as_view(), name="case-list"),
+    path("v1/cases/settle-on-spot/", cases_views.SettleOnSpot.as_view(), name="case-settle-on-spot"),
+    path("v1/cases/possible-duplicates/", cases_views.PossibleDuplicates.as_view(), name="case-duplicates"),
+    path("v1/cases/<int:pk>/", cases_views.CaseDetail.as_view(), name="case-detail"),
+    path("v1/cases/<int:pk>/contact/", cases_views.CaseContact.as_view(), name="case-contact"),
+    path("v1/cases/<int:pk>/comments/", cases_views.CaseComments.as_view(), name="case-comments"),
+    path("v1/cases/<int:pk>/attachments/", cases_views.CaseAttachments.as_view(), name="case-attachments"),
+    *[
+        path(f"v1/cases/<int:pk>/{slug}/", view.as_view(), name=f"case-{slug}")
+        for slug, view in cases_views.ACTIONS.items()
+    ],
+    path("v1/figures/", figures_views.FiguresView.as_view(), name="figures"),
 ]

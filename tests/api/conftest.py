@@ -24,3 +24,18 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture
+def intake(city):
+    """intake(**fields) → a case taken in through the real service (resident report in grid 1)."""
+    from civicgrid.cases import services
+
+    def make(**fields):
+        fields.setdefault("channel", "resident_app")
+        fields.setdefault("description", "小区门口有车辆乱停，占用消防通道")
+        if not any(k in fields for k in ("lng", "building", "unit", "area")):
+            fields["unit"] = city.unit
+        return services.intake(**fields).case
+
+    return make
