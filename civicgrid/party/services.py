@@ -90,6 +90,10 @@ class CompoundAssessment:
             gaps.append(_("fewer than %(min)d resident Party members") % {"min": MIN_MEMBERS})
         return gaps
 
+    @property
+    def missing_text(self) -> str:
+        return _names_separator().join(self.missing)
+
 
 def _party_members_q() -> Q:
     return Q(is_party_member=True) | Q(party_memberships__isnull=False)
@@ -293,7 +297,7 @@ def propose_branches(community: Area) -> list[BranchProposal]:
             continue
         groups.remove(g)
         for a in g.members:
-            reason = _names_separator().join(a.missing) or _("too few Party members together")
+            reason = a.missing_text or _("too few Party members together")
             nearest.notes.append(
                 _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
                 % {"name": a.compound.name, "reason": reason, "nearest": nearest.label()}

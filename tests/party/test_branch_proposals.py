@@ -1,4 +1,4 @@
-"""Proposals for a community's compounds: own branches for 三有, joint branches for 三无 neighbours.
+"""Proposals (in Chinese, the default language) for a community's compounds: own branches for 三有, joint branches for 三无 neighbours.
 
 Positions: grid …001 spans 120.10–120.11 E, grid_x …002 spans 120.11–120.12 E (30.20–30.21 N);
 0.001° of longitude is about 96 m here.
@@ -18,8 +18,8 @@ def test_a_three_have_compound_is_proposed_its_own_branch(city, compounds):
     proposals = propose_branches(city.community)
     assert summary(proposals) == [(OWN, ["翠苑"])]
     assert proposals[0].party_members == 3
-    assert proposals[0].suggested_name == "翠苑 Party branch"
-    assert "meets all three conditions" in proposals[0].notes[0]
+    assert proposals[0].suggested_name == "翠苑党支部"
+    assert proposals[0].notes[0] == "翠苑符合“三有”条件：有物业管理、封闭管理、居住党员3名。"
 
 
 def test_neighbouring_three_lack_compounds_are_joined_into_one_branch(city, compounds):
@@ -28,7 +28,7 @@ def test_neighbouring_three_lack_compounds_are_joined_into_one_branch(city, comp
     proposals = propose_branches(city.community)
     assert summary(proposals) == [(JOINT, ["新村", "老宿舍"])]
     assert proposals[0].party_members == 3
-    assert proposals[0].suggested_name == "新村, 老宿舍 joint Party branch"
+    assert proposals[0].suggested_name == "新村、老宿舍联合党支部"
 
 
 def test_compounds_in_the_same_grid_are_neighbours_even_when_far_apart_or_unlocated(city, compounds):
@@ -46,7 +46,7 @@ def test_a_lone_three_lack_compound_joins_the_nearest_compounds_branch(city, com
     assert summary(proposals) == [(JOINT, ["孤楼", "翠苑"]), (OWN, ["远苑"])]
     joint = proposals[0]
     assert joint.party_members == 4
-    assert any("孤楼" in note and "翠苑" in note for note in joint.notes)
+    assert "孤楼（无物业管理、未封闭、居住党员不足3名）并入最近小区翠苑的党支部。" in joint.notes
 
 
 def test_three_lack_neighbours_with_too_few_members_together_join_the_nearest_branch(city, compounds):
@@ -68,7 +68,7 @@ def test_compounds_of_another_community_are_never_joined(city, compounds):
     compounds.add("葛岭小区", pm=True, fence=True, members=5, at=(120.121, 30.205), grid=city.grid2)
     proposals = propose_branches(city.community)
     assert summary(proposals) == [(OWN, ["孤楼"])]
-    assert "community Party committee decides" in proposals[0].notes[-1]
+    assert proposals[0].notes[-1] == "未找到相邻小区，由社区党委研究决定。"
 
 
 def test_a_lone_compound_may_join_a_branch_that_already_exists(city, compounds, committee, staff):

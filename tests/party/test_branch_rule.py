@@ -1,6 +1,7 @@
 """The 三有 rule: property management, a fence and at least three resident Party members."""
 
 import pytest
+from django.utils import translation
 
 from civicgrid.party.models import OrgLevel, PartyOrganization
 from civicgrid.party.services import (
@@ -39,10 +40,12 @@ def test_a_compound_qualifies_for_its_own_branch_only_with_all_three(
 
 def test_missing_conditions_are_named(compounds):
     assessment = assess_compound(compounds.add("老宿舍", pm=False, fence=True, members=2))
-    assert assessment.missing == [
-        "no property management",
-        f"fewer than {MIN_MEMBERS} resident Party members",
-    ]
+    assert assessment.missing == ["无物业管理", f"居住党员不足{MIN_MEMBERS}名"]
+    with translation.override("en"):
+        assert assessment.missing == [
+            "no property management",
+            f"fewer than {MIN_MEMBERS} resident Party members",
+        ]
 
 
 def test_members_registered_with_an_organisation_count_even_without_the_flag(city, compounds):
