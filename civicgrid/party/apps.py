@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PartyConfig(AppConfig):
     name = "civicgrid.party"
     label = "party"
+    verbose_name = _("Party organisations")
+
+    def ready(self):
+        from civicgrid.core import nav
+
+        from . import policy
+
+        nav.register(
+            _("Party branches"),
+            "party:plan_index",
+            visible=lambda user: policy.plan_communities(user).exists(),
+            order=30,
+        )
