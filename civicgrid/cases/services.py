@@ -685,9 +685,10 @@ def settle_on_spot(
 
 
 def _clean(upload):
-    from .photos import clean_photo
+    """A checked photo; one already checked (a CleanPhoto, e.g. by a form) is taken as it is."""
+    from .photos import CleanPhoto, clean_photo
 
-    return clean_photo(upload)
+    return upload if isinstance(upload, CleanPhoto) else clean_photo(upload)
 
 
 def _save_photo(case: Case, photo, by, kind: str) -> Attachment:
