@@ -6,6 +6,7 @@ in one query each, never one query per row). Scope checks come from people.polic
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,14 @@ from civicgrid.people.models import Resident, Role, RoleAssignment
 
 from .models import Area, Household, Level
 from .templatetags.area_maps import render_map
+
+
+def natural_key(text: str) -> list:
+    """Sort "101" before "1001" and "2单元" before "10单元": numbers by value, the rest as text."""
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part
+    ]
+
 
 # How far below the grid a node sits: its grid is this many steps up its path.
 GRID_OFFSET = {Level.GRID: 0, Level.BUILDING: 1, Level.UNIT: 2}
@@ -131,12 +140,13 @@ def people_totals(area: Area) -> dict:
 
 
 def grid_map(user, grid: Area, *, highlight: set[str], buildings=None, label: str = ""):
-    """A grid among the other grids of its community, with its buildings as points."""
+    """A grid among the other grids of its community, framed on it, with its buildings as points."""
     grids = list(Area.objects.filter(parent_id=grid.parent_id, level=Level.GRID))
     if buildings is None:
         buildings = list(Area.objects.filter(parent=grid, level=Level.BUILDING))
     links = linkable_codes(user, [*grids, *buildings])
-    return render_map(grids, points=buildings, highlight=highlight, linkable=links, label=label)
+    focus = [grid] if grid.shape else None  # the grid fills the map; its neighbours show at the edges
+    return render_map(grids, points=buildings, highlight=highlight, linkable=links, focus=focus, label=label)
 
 
 def area_map(user, area: Area, children, *, highlight: set[str]):
@@ -243,7 +253,10 @@ def grid_page(request, grid: Area, context: dict):
 
 def building_page(request, building: Area, context: dict):
     user = request.user
-    units = list(policy.visible_areas(user, building.children.filter(level=Level.UNIT)))
+    units = sorted(
+        policy.visible_areas(user, building.children.filter(level=Level.UNIT)),
+        key=lambda u: natural_key(u.code),
+    )
     households = defaultdict(list)
     open_units = [u for u in units if policy.can_view_area_detail(user, u)]
     if open_units:
@@ -254,6 +267,8 @@ def building_page(request, building: Area, context: dict):
         )
         for household in rows:
             households[household.unit_id].append(household)
+        for listed in households.values():
+            listed.sort(key=lambda h: natural_key(h.number))
     stewards = staff_names(Role.UNIT_STEWARD, units)
     grid = building.parent
     context.update(
@@ -278,7 +293,9 @@ def building_page(request, building: Area, context: dict):
 def unit_page(request, unit: Area, context: dict):
     households = []
     if context["can_see_detail"]:
-        households = list(unit.households.annotate(members_count=Count("members")).order_by("number"))
+        households = sorted(
+            unit.households.annotate(members_count=Count("members")), key=lambda h: natural_key(h.number)
+        )
     context.update(
         {
             "households": households,

@@ -215,6 +215,7 @@ def _grid_panel(request, grid: Area, mine: set[str]) -> dict:
         "community": grid.parent,
         "households": grid.grid_households.count(),
         "buildings": len(buildings),
+        "building_list": buildings,
         "people": area_views.people_totals(grid),
         "map": area_views.grid_map(
             request.user, grid, highlight=mine | {grid.code}, buildings=buildings, label=grid.name

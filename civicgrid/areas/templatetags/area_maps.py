@@ -26,6 +26,7 @@ MAX_HEIGHT = 1400.0
 PAD = 0.03  # margin around the drawing, as a share of its size
 LABEL_MAX = 30.0  # font size (viewBox units) of a label in a roomy shape
 LABEL_MIN = 11.0  # below this a label only shows its short code
+FOCUS_MARGIN = 0.12  # around the focused areas, as a share of their extent
 
 
 def _rings(geometry: dict | None) -> list[list[list[float]]]:
@@ -54,13 +55,13 @@ def _outer_rings(geometry: dict | None) -> list[list[list[float]]]:
 class Projection:
     """Equirectangular projection of a lng/lat box onto the SVG viewBox (y grows downwards)."""
 
-    def __init__(self, lngs: list[float], lats: list[float]):
+    def __init__(self, lngs: list[float], lats: list[float], pad: float = PAD):
         min_lng, max_lng, min_lat, max_lat = min(lngs), max(lngs), min(lats), max(lats)
         self.k = math.cos(math.radians((min_lat + max_lat) / 2))
         span_x = max((max_lng - min_lng) * self.k, 1e-6)
         span_y = max(max_lat - min_lat, 1e-6)
         # Pad, then scale the larger side into the viewBox.
-        pad = PAD * max(span_x, span_y)
+        pad = pad * max(span_x, span_y)
         self.x0 = min_lng * self.k - pad
         self.y0 = max_lat + pad
         span_x += 2 * pad
@@ -81,8 +82,9 @@ def _path_data(projection: Projection, geometry: dict) -> str:
     return "".join(parts)
 
 
-def _centroid_and_box(projection: Projection, geometry: dict) -> tuple[float, float, float, float]:
-    """Label point (area-weighted centroid of the largest outer ring) and that ring's projected width/height."""
+def _centroid_and_box(projection: Projection, geometry: dict) -> tuple[float, float, float, float, float]:
+    """Label point (area-weighted centroid of the largest outer ring), that ring's projected width and
+    height, and its top edge."""
     best = None
     for ring in _outer_rings(geometry):
         pts = [projection.xy(pt[0], pt[1]) for pt in ring]
@@ -99,17 +101,17 @@ def _centroid_and_box(projection: Projection, geometry: dict) -> tuple[float, fl
             cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
         size = abs(twice_area)
         if best is None or size > best[0]:
-            best = (size, cx, cy, max(xs) - min(xs), max(ys) - min(ys))
+            best = (size, cx, cy, max(xs) - min(xs), max(ys) - min(ys), min(ys))
     if best is None:
-        return 0.0, 0.0, 0.0, 0.0
-    return best[1], best[2], best[3], best[4]
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    return best[1:]
 
 
-def _label_point(projection: Projection, area, geometry: dict) -> tuple[float, float, float, float]:
-    cx, cy, w, h = _centroid_and_box(projection, geometry)
+def _label_point(projection: Projection, area, geometry: dict) -> tuple[float, float, float, float, float]:
+    cx, cy, w, h, top = _centroid_and_box(projection, geometry)
     if area.lng is not None and area.lat is not None:
         cx, cy = projection.xy(area.lng, area.lat)
-    return cx, cy, w, h
+    return cx, cy, w, h, top
 
 
 def _text_width(text: str) -> float:
@@ -136,31 +138,38 @@ def render_map(
     outlines: Iterable = (),
     highlight: Iterable[str] = (),
     linkable: Iterable[str] | None = None,
+    focus: Iterable | None = None,
     label: str = "",
 ) -> SafeString:
     """Draw `shapes` (areas with a GeoJSON shape), `points` (buildings with lng/lat) and `outlines`
     (areas drawn as unlabelled borders, e.g. communities on a street map) as one inline SVG.
 
     `linkable` is the set of codes the viewer may open (None: all); the other shapes are drawn as
-    plain grey context, without label or link. Codes in `highlight` are marked as the viewer's own.
-    Returns an empty string when nothing has coordinates.
+    plain grey context, without label or link; points the viewer may not open are left out. Codes in
+    `highlight` are marked as the viewer's own. `focus` (areas or points) frames the map on them, with
+    the rest cut at the edge. Returns an empty string when nothing has coordinates.
     """
     shapes = [a for a in shapes if _rings(a.shape)]
     outlines = [a for a in outlines if _rings(a.shape)]
     points = [p for p in points if p.lng is not None and p.lat is not None]
     highlight = set(highlight)
     linkable = None if linkable is None else set(linkable)
+    if linkable is not None:
+        points = [p for p in points if p.code in linkable]
+    framed = list(focus) if focus is not None else [*shapes, *outlines, *points]
     lngs: list[float] = []
     lats: list[float] = []
-    for area in [*shapes, *outlines]:
-        for ring in _rings(area.shape):
+    for item in framed:
+        for ring in _rings(item.shape):
             lngs.extend(pt[0] for pt in ring)
             lats.extend(pt[1] for pt in ring)
-    lngs.extend(p.lng for p in points)
-    lats.extend(p.lat for p in points)
-    if not lngs:
+        if not _rings(item.shape) and item.lng is not None and item.lat is not None:
+            lngs.append(item.lng)
+            lats.append(item.lat)
+    if not lngs or not (shapes or points):
         return mark_safe("")
-    projection = Projection(lngs, lats)
+    projection = Projection(lngs, lats, FOCUS_MARGIN if focus is not None else PAD)
+    projected_points = [projection.xy(p.lng, p.lat) for p in points]
 
     def may_open(area) -> bool:
         return linkable is None or area.code in linkable
@@ -200,10 +209,13 @@ def render_map(
         out.append(f'<path class="outline" d="{_path_data(projection, area.shape)}"/>')
     # Labels go last so no shape covers them; they ignore the pointer, clicks reach the shape below.
     for area in labels:
-        cx, cy, w, h = _label_point(projection, area, area.shape)
+        cx, cy, w, h, top = _label_point(projection, area, area.shape)
         code = short_code(area)
-        name_size = min(LABEL_MAX, 0.85 * w / max(_text_width(area.name), 1), 0.4 * h)
+        name_size = min(LABEL_MAX, 0.75 * w / max(_text_width(area.name), 1), 0.3 * h)
         mine = " mine" if area.code in highlight else ""
+        if any(abs(x - cx) < w / 2 and top <= y <= top + h for x, y in projected_points):
+            # Buildings inside: put the label near the top edge, out of their way.
+            cy = top + 0.06 * h + 1.1 * name_size
         if name_size >= LABEL_MIN:
             code_size = max(LABEL_MIN, 0.8 * name_size)
             out.append(
@@ -218,8 +230,7 @@ def render_map(
                 f'<text class="label{mine}" x="{cx:.1f}" y="{cy:.1f}" font-size="{size:.1f}">{escape(code)}</text>'
             )
     radius = max(4.0, min(9.0, projection.width / 120))
-    for point in points:
-        x, y = projection.xy(point.lng, point.lat)
+    for point, (x, y) in zip(points, projected_points, strict=True):
         mine = " mine" if point.code in highlight else ""
         out.append(
             f'<a href="{escape(_href(point))}" class="point{mine}" data-code="{escape(point.code)}">'
@@ -231,12 +242,13 @@ def render_map(
 
 
 @register.simple_tag
-def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, label=""):
+def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, focus=None, label=""):
     return render_map(
         shapes or (),
         points=points or (),
         outlines=outlines or (),
         highlight=highlight or (),
         linkable=linkable,
+        focus=focus,
         label=label,
     )
