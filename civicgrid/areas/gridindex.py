@@ -46,6 +46,13 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owners, offsets
 
 
+def _first_of_runs(values: np.ndarray) -> np.ndarray:
+    """In a sorted array, True at the first element of each run of equal values."""
+    first = np.ones(values.size, dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    return first
+
+
 class GridIndex:
     """Point-in-polygon index over a fixed list of polygons; answers are positions in that list.
 
@@ -130,11 +137,14 @@ class GridIndex:
         # centre (a polygon may cover an edge cell entirely where shapes overlap).
         span_cells, span_poly = self._span_pairs
         in_mixed = mixed[span_cells]
-        pair_keys = np.unique(
-            np.concatenate([edge_cells * n + edge_poly, span_cells[in_mixed] * n + span_poly[in_mixed]])
+        pair_keys = np.concatenate(
+            [edge_cells * n + edge_poly, span_cells[in_mixed] * n + span_poly[in_mixed]]
         )
+        pair_keys.sort()  # sort + neighbour compare: much faster here than np.unique
+        pair_keys = pair_keys[_first_of_runs(pair_keys)]
         pair_cells, pair_poly = np.divmod(pair_keys, n)
-        mixed_cells, first = np.unique(pair_cells, return_index=True)
+        first = np.flatnonzero(_first_of_runs(pair_cells))
+        mixed_cells = pair_cells[first]
         starts = np.append(first, pair_cells.size)
 
         code_type = np.int32 if max(n, mixed_cells.size) < 2**31 - 2 else np.int64
