@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,3 +56,12 @@ def handle(exc, context):
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             response.data["retry_after"] = int(exc.wait)
     return response
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """A path under /api/ that names nothing."""
+    return JsonResponse(
+        {"detail": _("There is no such address in this API; see /api/v1/docs/."), "code": "not_found"},
+        status=404,
+    )

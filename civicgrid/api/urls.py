@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import areas_views, auth_views, cases_views, figures_views
+from . import areas_views, auth_views, cases_views, errors, figures_views
 from .throttles import DEFAULT_THROTTLES
 
 app_name = "api"
@@ -24,4 +24,6 @@ urlpatterns = [
         for slug, view in cases_views.ACTIONS.items()
     ],
     path("v1/figures/", figures_views.FiguresView.as_view(), name="figures"),
+    # Anything else under /api/ (a wrong path or an id that is not a number): a JSON 404, not HTML.
+    re_path(r"^.*$", errors.not_found, name="not-found"),
 ]

@@ -96,3 +96,10 @@ def test_a_user_over_the_rate_gets_429(city, people, api, settings):
 def test_departments_are_listed_by_code(city, people, api):
     response = api(people.dispatcher).get("/api/v1/departments/")
     assert [d["code"] for d in response.json()["results"]] == ["D-CG", "D-SW"]
+
+
+def test_an_address_under_the_api_that_names_nothing_is_a_json_404(city, people, api):
+    for path in ("/api/v1/nothing/", "/api/v1/cases/abc/", "/api/v2/cases/"):
+        response = api(people.admin).post(path) if path.endswith("abc/") else api(people.admin).get(path)
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found" and response.json()["detail"]
