@@ -149,31 +149,37 @@ def _place(case: Case, names: dict[str, dict]) -> tuple[str | None, str | None]:
 def status_notes(case: Case) -> str | None:
     if case.state == State.NOT_ACCEPTED:
         return public_text(case.not_accepted_reason)
-    if case.state == State.MERGED:
-        main = case.merged_into
-        return _("Duplicate: merged into %(ref)s.") % {"ref": main.ref} if main else _("Duplicate request.")
     if case.state == State.CLOSED:
-        return public_text(case.result) or State(case.state).label
+        return public_text(case.result) or str(State(case.state).label)
     return str(State(case.state).label)
+
+
+def _followed(case: Case) -> Case:
+    """A merged duplicate follows its main case: its reporter gets the main case's feedback."""
+    return case.main_case if case.merged_into_id else case
 
 
 def request(case: Case, names: dict[str, dict], *, extensions: bool = False) -> dict:
     address, address_id = _place(case, names)
+    main = _followed(case)
+    notes = status_notes(main)
+    if main is not case:
+        notes = _("Merged into %(ref)s: %(notes)s") % {"ref": main.ref, "notes": notes}
     updated = (
-        case.closed_at if case.state == State.CLOSED and case.closed_at else getattr(case, "updated_at", None)
+        main.closed_at if main.state == State.CLOSED and main.closed_at else getattr(case, "updated_at", None)
     )
     data = {
         "service_request_id": case.ref,
-        "status": status_of(case.state),
-        "status_notes": status_notes(case),
+        "status": status_of(main.state),
+        "status_notes": notes,
         "service_name": category_name(case.category),
         "service_code": case.category.code,
         "description": public_text(case.description),
-        "agency_responsible": case.department.name if case.department_id else None,
+        "agency_responsible": main.department.name if main.department_id else None,
         "service_notice": service_notice(case.category),
         "requested_datetime": w3(case.reported_at),
         "updated_datetime": w3(updated or case.reported_at),
-        "expected_datetime": w3(case.resolve_due),
+        "expected_datetime": w3(main.resolve_due),
         "address": address,
         "address_id": address_id,
         "zipcode": None,
@@ -185,8 +191,8 @@ def request(case: Case, names: dict[str, dict], *, extensions: bool = False) -> 
         data["extended_attributes"] = {
             "state": case.state,
             "state_name": str(State(case.state).label),
-            "department": case.department.name if case.department_id else None,
-            "deadline": w3(case.resolve_due),
+            "department": main.department.name if main.department_id else None,
+            "deadline": w3(main.resolve_due),
         }
         data["notes"] = [
             {

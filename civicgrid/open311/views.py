@@ -331,7 +331,9 @@ def _readable(ctx: Context):
 
 def _with_details(qs, extensions: bool):
     last_change = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
-    qs = qs.select_related("category", "department", "merged_into").annotate(updated_at=Subquery(last_change))
+    qs = qs.select_related("category", "department", "merged_into__department").annotate(
+        updated_at=Subquery(last_change)
+    )
     if extensions:
         qs = qs.prefetch_related(
             Prefetch(

@@ -68,11 +68,17 @@ def test_a_request_not_accepted_is_closed_with_its_reason(city, people, o311, re
     assert (row["status"], row["status_notes"]) == ("closed", "不属于本网格管辖")
 
 
-def test_a_merged_duplicate_is_closed_and_names_its_main_request(city, people, o311, reported, get):
+def test_a_merged_duplicate_follows_its_main_request(city, people, o311, reported, get):
     main, duplicate = reported(description="主"), reported(description="重复")
     case_services.merge([duplicate], main, people.grid_worker)
     (row,) = get(f"requests/{duplicate.ref}", "requests", "service_requests")
-    assert row["status"] == "closed" and main.ref in row["status_notes"]
+    assert row["status"] == "open" and main.ref in row["status_notes"]
+    close(main, people, city.dept)
+    (row,) = get(f"requests/{duplicate.ref}", "requests", "service_requests")
+    assert (
+        row["status"] == "closed" and "已挪走车辆" in row["status_notes"] and main.ref in row["status_notes"]
+    )
+    assert row["agency_responsible"] == city.dept.name
 
 
 def test_status_service_code_and_dates_filter(city, people, o311, reported, get):
