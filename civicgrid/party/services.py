@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -36,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Compound, Level
-from civicgrid.core.geo import distance_m
+from civicgrid.core.geo import EARTH_RADIUS_M
 from civicgrid.people.models import Resident, Role
 from civicgrid.people.services import assign_role
 
@@ -214,7 +215,7 @@ class _Geography:
     """Building points and grids of each compound, for neighbour tests and distances."""
 
     def __init__(self, compound_ids: list[int]) -> None:
-        self.points: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        points: dict[int, list[tuple[float, float]]] = defaultdict(list)
         self.grids: dict[int, set[int]] = defaultdict(set)
         buildings = Area.objects.filter(level=Level.BUILDING, compound_id__in=compound_ids).values_list(
             "compound_id", "parent_id", "lng", "lat"
@@ -222,7 +223,14 @@ class _Geography:
         for compound_id, grid_id, lng, lat in buildings:
             self.grids[compound_id].add(grid_id)
             if lng is not None and lat is not None:
-                self.points[compound_id].append((lng, lat))
+                points[compound_id].append((lng, lat))
+        # Local metres (equirectangular; exact enough within a community) for fast distances.
+        self.metres: dict[int, np.ndarray] = {}
+        for compound_id, pts in points.items():
+            lng, lat = np.asarray(pts, dtype=float).T
+            self.metres[compound_id] = np.column_stack(
+                [np.radians(lng) * np.cos(np.radians(lat)) * EARTH_RADIUS_M, np.radians(lat) * EARTH_RADIUS_M]
+            )
         self._cache: dict[tuple[int, int], float] = {}
 
     def distance(self, a: int, b: int) -> float:
@@ -231,9 +239,11 @@ class _Geography:
         if key not in self._cache:
             if self.grids[a] & self.grids[b]:
                 value = 0.0
+            elif a in self.metres and b in self.metres:
+                gaps = self.metres[a][:, None, :] - self.metres[b][None, :, :]
+                value = float(np.sqrt((gaps**2).sum(axis=2)).min())
             else:
-                pairs = itertools.product(self.points[a], self.points[b])
-                value = min((distance_m(*p, *q) for p, q in pairs), default=float("inf"))
+                value = float("inf")
             self._cache[key] = value
         return self._cache[key]
 
@@ -277,10 +287,13 @@ def propose_branches(community: Area) -> list[BranchProposal]:
         for b in existing
     ]
 
-    def distance(g: _Group, h: _Group) -> float:
+    names = {a.compound.pk: a.compound.name for a in assessments}
+
+    def closest(g: _Group, h: _Group) -> tuple[float, str]:
+        """Distance between the nearest compounds of two groups, and that compound of h."""
         return min(
-            (geo.distance(a, b) for a in g.compound_ids() for b in h.compound_ids()),
-            default=float("inf"),
+            ((geo.distance(a, b), names[b]) for a in g.compound_ids() for b in h.compound_ids()),
+            default=(float("inf"), ""),
         )
 
     # Groups that cannot stand alone join the nearest group or existing branch, one at a time;
@@ -288,8 +301,9 @@ def propose_branches(community: Area) -> list[BranchProposal]:
     while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
         g = weak[0]
         others = [h for h in groups + existing_groups if h is not g]
-        nearest = min(others, key=lambda h: (distance(g, h), h.label()), default=None)
-        if nearest is None or distance(g, nearest) == float("inf"):
+        nearest = min(others, key=lambda h: (closest(g, h), h.label()), default=None)
+        gap, nearest_name = closest(g, nearest) if nearest else (float("inf"), "")
+        if gap == float("inf"):
             g.stuck = True
             g.notes.append(
                 _("No neighbouring compound could be found; the community Party committee decides.")
@@ -300,7 +314,7 @@ def propose_branches(community: Area) -> list[BranchProposal]:
             reason = a.missing_text or _("too few Party members together")
             nearest.notes.append(
                 _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
-                % {"name": a.compound.name, "reason": reason, "nearest": nearest.label()}
+                % {"name": a.compound.name, "reason": reason, "nearest": nearest_name}
             )
         nearest.members.extend(g.members)
         nearest.notes.extend(n for n in g.notes if n not in nearest.notes)

@@ -93,3 +93,12 @@ def test_organised_compounds_get_no_new_proposal(city, compounds, committee, sta
     set_up_branch(city.community, [cuiyuan], staff.secretary, date(2024, 3, 1), staff.recorder)
     compounds.add("远苑", pm=True, fence=True, members=3, at=(120.101, 30.201))
     assert summary(propose_branches(city.community)) == [(OWN, ["远苑"])]
+
+
+def test_the_note_names_the_nearest_compound_itself(city, compounds):
+    compounds.add("乙", members=1, at=(120.101, 30.205))
+    compounds.add("甲", members=2, at=(120.108, 30.205))  # same grid as 乙: neighbours
+    compounds.add("丙", members=1, at=(120.113, 30.205), grid=city.grid_x)  # 480 m from 甲
+    proposals = propose_branches(city.community)
+    assert summary(proposals) == [(JOINT, ["丙", "乙", "甲"])]
+    assert "丙（无物业管理、未封闭、居住党员不足3名）并入最近小区甲的党支部。" in proposals[0].notes
