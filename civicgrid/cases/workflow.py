@@ -249,7 +249,8 @@ TRANSITIONS: dict[str, Transition] = {
         {Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF} | DISPATCH,
         _("flagged for deliberation"),
     ),
-    "comment": _t(list(State.values), None, STAFF | {Role.RESIDENT, Role.LEADER}, _("comment"), public=False),
+    # Leaders read their scope; they do not write, not even comments.
+    "comment": _t(list(State.values), None, STAFF | {Role.RESIDENT}, _("comment"), public=False),
     "add_attachment": _t(list(OPEN_STATES) + [S.CLOSED], None, STAFF | {Role.RESIDENT}, _("photo added")),
 }
 

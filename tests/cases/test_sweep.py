@@ -1,10 +1,12 @@
 """The deadline sweep: reminders, escalation up the chain, automatic supervision when overdue."""
 
 import time_machine
+from django.conf import settings
+from django.utils import translation
 
 from civicgrid.cases import rollups, services, sweeps
 from civicgrid.cases.models import Case, CaseEvent, CategoryRollup, InboxMessage, SupervisionOrder
-from civicgrid.cases.workflow import CaseLevel, State
+from civicgrid.cases.workflow import CaseLevel, State, action_label
 from civicgrid.core import outbox
 
 from .conftest import at
@@ -49,7 +51,9 @@ def test_escalation_notifies_the_new_level(city, people, report):
     # The branch secretary hears of the escalation; the dispatcher of the missed response.
     assert set(InboxMessage.objects.values_list("user__username", flat=True)) == {"secretary", "dispatcher"}
     texts = list(InboxMessage.objects.filter(user=people.secretary).values_list("text", flat=True))
-    assert any(case.ref in t and "escalated" in t for t in texts)
+    with translation.override(settings.LANGUAGE_CODE):  # messages are written in the site's language
+        label = action_label("auto_escalate")
+    assert any(case.ref in t and label in t for t in texts)
 
 
 def test_a_dispatched_case_does_not_escalate_in_the_chain(city, people, report):
