@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .views import staff, staff_actions, staff_inbox, staff_queues
+
+# Staff pages: queues, the case page and its actions, search, the inbox.
+urlpatterns = [
+    path("work/", staff_queues.queue, name="queue"),
+    path("work/search/", staff.search, name="search"),
+    path("work/<int:pk>/", staff.case_detail, name="staff_case"),
+    path("work/<int:pk>/contact/", staff.unmask_contact, name="staff_unmask"),
+    path("work/<int:pk>/act/<slug:action>/", staff_actions.act, name="staff_act"),
+    path("inbox/", staff_inbox.inbox, name="inbox"),
+    path("inbox/read/", staff_inbox.inbox_read, name="inbox_read"),
+]
