@@ -14,10 +14,13 @@ have buildings in the same grid (which also works where building points are miss
 `propose_branches` groups a community's compounds that have no branch yet:
 
 1. each 三有 compound: its own branch;
-2. 三无 compounds: each connected group of 三无 neighbours becomes one joint branch;
+2. 三无 compounds: neighbours are joined, closest pairs first, as long as the joint branch stays
+   within `MAX_MEMBERS` (a branch has "generally no more than 50" members, by the Party branch work
+   regulations); without that limit each connected group of 三无 neighbours becomes one branch;
 3. a group that still cannot stand alone (a single 三无 compound, or fewer than three Party members
    altogether: the Party constitution's minimum for a branch) joins the group, or the existing
-   branch, of the nearest compound (closest buildings; same grid counts as near);
+   branch, of the nearest compound (closest buildings; same grid counts as near), preferring one
+   that stays within `MAX_MEMBERS`;
 4. a group with no located compound near it at all is left as proposed, with a note that the
    community committee decides.
 """
@@ -46,6 +49,8 @@ from .models import OrgLevel, PartyOrganization
 
 # The Party constitution: a primary organisation needs at least three full members.
 MIN_MEMBERS = 3
+# A branch generally has no more than 50 members (Party branch work regulations).
+MAX_MEMBERS = 50
 # Buildings this close (metres) make two compounds neighbours.
 NEIGHBOUR_DISTANCE_M = 300.0
 
@@ -200,12 +205,15 @@ class _Group:
     def compound_ids(self) -> list[int]:
         return [a.compound.pk for a in self.members] + self.branch_compound_ids
 
+    def party_total(self) -> int:
+        return self.existing_members + sum(a.party_members for a in self.members)
+
     def can_stand_alone(self) -> bool:
         if self.branch is not None:
             return True
         if len(self.members) == 1:
             return self.members[0].qualifies
-        return sum(a.party_members for a in self.members) >= MIN_MEMBERS
+        return self.party_total() >= MIN_MEMBERS
 
     def label(self) -> str:
         return self.branch.name if self.branch else self.members[0].compound.name
@@ -271,7 +279,7 @@ def propose_branches(community: Area) -> list[BranchProposal]:
                 "%(name)s meets all three conditions: property management, a fence, %(n)d Party members."
             )
             groups.append(_Group([a], notes=[note % {"name": a.compound.name, "n": a.party_members}]))
-    for group in _connected_groups([a for a in todo if not a.qualifies], geo):
+    for group in _neighbour_groups([a for a in todo if not a.qualifies], geo):
         if len(group.members) > 1:
             group.notes.append(
                 _("Neighbouring compounds that do not meet all three conditions are joined into one branch.")
@@ -301,7 +309,11 @@ def propose_branches(community: Area) -> list[BranchProposal]:
     while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
         g = weak[0]
         others = [h for h in groups + existing_groups if h is not g]
-        nearest = min(others, key=lambda h: (closest(g, h), h.label()), default=None)
+        nearest = min(
+            others,
+            key=lambda h, g=g: (g.party_total() + h.party_total() > MAX_MEMBERS, closest(g, h), h.label()),
+            default=None,
+        )
         gap, nearest_name = closest(g, nearest) if nearest else (float("inf"), "")
         if gap == float("inf"):
             g.stuck = True
@@ -336,9 +348,10 @@ def _by_name(a: CompoundAssessment):
     return (a.compound.name, a.compound.pk)
 
 
-def _connected_groups(assessments: list[CompoundAssessment], geo: _Geography) -> list[_Group]:
-    """Connected components of the neighbour relation (union-find)."""
+def _neighbour_groups(assessments: list[CompoundAssessment], geo: _Geography) -> list[_Group]:
+    """Join neighbours, closest pairs first, while a group stays within MAX_MEMBERS (union-find)."""
     parent = list(range(len(assessments)))
+    members = [a.party_members for a in assessments]
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -346,13 +359,21 @@ def _connected_groups(assessments: list[CompoundAssessment], geo: _Geography) ->
             i = parent[i]
         return i
 
-    for i, j in itertools.combinations(range(len(assessments)), 2):
-        if geo.neighbours(assessments[i].compound.pk, assessments[j].compound.pk):
-            parent[root(i)] = root(j)
-    components: dict[int, list[CompoundAssessment]] = defaultdict(list)
+    pairs = [
+        (geo.distance(assessments[i].compound.pk, assessments[j].compound.pk), i, j)
+        for i, j in itertools.combinations(range(len(assessments)), 2)
+    ]
+    for gap, i, j in sorted(pairs):
+        if gap > NEIGHBOUR_DISTANCE_M:
+            break
+        ri, rj = root(i), root(j)
+        if ri != rj and members[ri] + members[rj] <= MAX_MEMBERS:
+            parent[ri] = rj
+            members[rj] += members[ri]
+    groups: dict[int, list[CompoundAssessment]] = defaultdict(list)
     for i, a in enumerate(assessments):
-        components[root(i)].append(a)
-    return [_Group(sorted(members, key=_by_name)) for members in components.values()]
+        groups[root(i)].append(a)
+    return [_Group(sorted(group, key=_by_name)) for group in groups.values()]
 
 
 # ------------------------------------------------------------------------------------ the writes

@@ -125,6 +125,7 @@ def plan(request, code):
             "may_set_up": may_set_up,
             "candidates": secretary_candidates(community) if may_set_up else [],
             "min_members": services.MIN_MEMBERS,
+            "max_members": services.MAX_MEMBERS,
             "neighbour_m": int(services.NEIGHBOUR_DISTANCE_M),
         },
     )

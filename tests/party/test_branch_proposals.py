@@ -102,3 +102,25 @@ def test_the_note_names_the_nearest_compound_itself(city, compounds):
     proposals = propose_branches(city.community)
     assert summary(proposals) == [(JOINT, ["丙", "乙", "甲"])]
     assert "丙（无物业管理、未封闭、居住党员不足3名）并入最近小区甲的党支部。" in proposals[0].notes
+
+
+def test_neighbours_are_joined_only_while_the_branch_stays_within_fifty_members(city, compounds):
+    compounds.add("甲苑", members=30, at=(120.109, 30.205))
+    compounds.add("乙苑", members=25, at=(120.1105, 30.205), grid=city.grid_x)  # 144 m from 甲苑
+    compounds.add("丙苑", members=20, at=(120.1115, 30.205), grid=city.grid_x)  # same grid as 乙苑
+    compounds.add("丁苑", pm=True, fence=True, members=5, at=(120.119, 30.209), grid=city.grid_x)  # ~1 km
+    proposals = propose_branches(city.community)
+    # 甲苑 + 乙苑 + 丙苑 would make 75 members: 甲苑 goes to the farther 丁苑 instead.
+    assert {(kind, tuple(sorted(names))) for kind, names in summary(proposals)} == {
+        (JOINT, tuple(sorted(["乙苑", "丙苑"]))),
+        (JOINT, tuple(sorted(["甲苑", "丁苑"]))),
+    }
+    assert all(p.party_members <= 50 for p in proposals)
+
+
+def test_without_a_better_choice_a_lone_compound_still_joins_its_neighbours(city, compounds):
+    compounds.add("甲苑", members=30, at=(120.109, 30.205))
+    compounds.add("乙苑", members=25, at=(120.1105, 30.205), grid=city.grid_x)
+    compounds.add("丙苑", members=20, at=(120.1115, 30.205), grid=city.grid_x)
+    proposals = propose_branches(city.community)
+    assert [(p.kind, len(p.compounds), p.party_members) for p in proposals] == [(JOINT, 3, 75)]
