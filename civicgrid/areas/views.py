@@ -149,16 +149,23 @@ def grid_map(user, grid: Area, *, highlight: set[str], buildings=None, label: st
     return render_map(grids, points=buildings, highlight=highlight, linkable=links, focus=focus, label=label)
 
 
+# What a city, district, street or community page draws: (level of the shapes, level of the outlines).
+MAP_LEVELS = {
+    Level.CITY: (Level.STREET, Level.DISTRICT),
+    Level.DISTRICT: (Level.COMMUNITY, Level.STREET),
+    Level.STREET: (Level.GRID, Level.COMMUNITY),
+    Level.COMMUNITY: (Level.GRID, None),
+}
+
+
 def area_map(user, area: Area, children, *, highlight: set[str]):
-    """The map for a city, district, street or community page."""
-    outlines = []
-    if area.level in (Level.STREET, Level.COMMUNITY):
-        shapes = list(Area.objects.filter(level=Level.GRID, path__startswith=area.path))
-        if area.level == Level.STREET:
-            outlines = list(children)
-    else:
-        shapes = list(children)
-    if not any(s.shape for s in shapes):  # no grid shapes yet: draw the children instead
+    """The map for a city, district, street or community page: the nodes two levels down (a street's
+    grids), with the children's borders drawn over them; the children themselves when those have no shape.
+    """
+    shape_level, outline_level = MAP_LEVELS.get(area.level, (None, None))
+    shapes = list(Area.objects.filter(level=shape_level, path__startswith=area.path)) if shape_level else []
+    outlines = [c for c in children if c.level == outline_level] if outline_level else []
+    if not any(s.shape for s in shapes):
         shapes, outlines = list(children), []
     return render_map(
         shapes,
@@ -167,6 +174,10 @@ def area_map(user, area: Area, children, *, highlight: set[str]):
         linkable=linkable_codes(user, shapes),
         label=area.name,
     )
+
+
+def map_shows_grids(area: Area) -> bool:
+    return MAP_LEVELS.get(area.level, (None,))[0] == Level.GRID
 
 
 # ---------------------------------------------------------------- pages
@@ -201,6 +212,7 @@ def detail(request, code):
         return unit_page(request, area, context)
     children = list(policy.visible_areas(user, area.children.all()))
     context["map"] = area_map(user, area, children, highlight=context["mine"])
+    context["show_grids"] = map_shows_grids(area)
     if area.level == Level.COMMUNITY:
         context["grid_rows"] = grid_rows(children)
         if context["can_see_detail"]:

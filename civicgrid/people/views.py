@@ -267,6 +267,7 @@ def _overview_panel(request, area: Area, mine: set[str]) -> dict:
         "rows": area_views.child_rows(area, children),
         "mine": mine,
         "map": area_views.area_map(request.user, area, children, highlight=mine),
+        "show_grids": area_views.map_shows_grids(area),
         "is_admin": policy.is_admin(request.user),
     }
 
