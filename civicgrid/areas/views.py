@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
@@ -146,7 +147,15 @@ def grid_map(user, grid: Area, *, highlight: set[str], buildings=None, label: st
         buildings = list(Area.objects.filter(parent=grid, level=Level.BUILDING))
     links = linkable_codes(user, [*grids, *buildings])
     focus = [grid] if grid.shape else None  # the grid fills the map; its neighbours show at the edges
-    return render_map(grids, points=buildings, highlight=highlight, linkable=links, focus=focus, label=label)
+    return render_map(
+        grids,
+        points=buildings,
+        highlight=highlight,
+        linkable=links,
+        focus=focus,
+        label=label,
+        tile_url=settings.CIVICGRID_TILE_URL,
+    )
 
 
 # What a city, district, street or community page draws: (level of the shapes, level of the outlines).
@@ -173,6 +182,7 @@ def area_map(user, area: Area, children, *, highlight: set[str]):
         highlight=highlight,
         linkable=linkable_codes(user, shapes),
         label=area.name,
+        tile_url=settings.CIVICGRID_TILE_URL,
     )
 
 

@@ -1,5 +1,7 @@
 """The area browser: district → street → community → grid → building → unit, scoped by role."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -160,3 +162,16 @@ def test_map_projection_scales_longitude_by_cosine_of_latitude(db):
 
 def test_map_of_nothing_is_empty(db):
     assert render_map([]) == ""
+
+
+def test_maps_fetch_no_tiles_unless_a_tile_url_is_set(client, city, people, settings):
+    assert "<image" not in str(page(client, people.grid_worker, city.grid).context["map"])
+    settings.CIVICGRID_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
+    svg = str(page(client, people.grid_worker, city.grid).context["map"])
+    hrefs = re.findall(r'<image class="tile" href="https://tiles\.example/(\d+)/(\d+)/(\d+)\.png"', svg)
+    assert 1 <= len(hrefs) <= 36
+    zoom, x, y = (int(v) for v in hrefs[0])
+    assert zoom >= 13  # a 1 km grid is drawn from street-level tiles
+    # The tiles cover the grid (120.10–120.11 E, 30.20–30.21 N).
+    xs = {int(h[1]) for h in hrefs}
+    assert min(xs) / 2**zoom * 360 - 180 <= 120.10 and (max(xs) + 1) / 2**zoom * 360 - 180 >= 120.11

@@ -27,6 +27,8 @@ PAD = 0.03  # margin around the drawing, as a share of its size
 LABEL_MAX = 30.0  # font size (viewBox units) of a label in a roomy shape
 LABEL_MIN = 11.0  # below this a label only shows its short code
 FOCUS_MARGIN = 0.12  # around the focused areas, as a share of their extent
+TILE_SIZE = 256  # pixels of a web-map tile
+MAX_TILES = 36  # at most this many background tiles on one map
 
 
 def _rings(geometry: dict | None) -> list[list[list[float]]]:
@@ -72,6 +74,55 @@ class Projection:
 
     def xy(self, lng: float, lat: float) -> tuple[float, float]:
         return (lng * self.k - self.x0) * self.scale, (self.y0 - lat) * self.scale
+
+    def lnglat(self, x: float, y: float) -> tuple[float, float]:
+        return (x / self.scale + self.x0) / self.k, self.y0 - y / self.scale
+
+
+def _tile_lng(x: int, z: int) -> float:
+    return x / 2**z * 360.0 - 180.0
+
+
+def _tile_lat(y: int, z: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / 2**z))))
+
+
+def _tile_xy(lng: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    lat = max(min(lat, 85.0511), -85.0511)
+    x = int((lng + 180.0) / 360.0 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def _tiles(projection: Projection, url: str) -> list[str]:
+    """Background <image>s from a web-map tile server (only when CIVICGRID_TILE_URL is set).
+
+    Each tile is placed by its corners, so the equirectangular drawing and the Web Mercator tiles
+    agree at every tile edge; over a street or a district the difference inside a tile is invisible.
+    Tiles are WGS84-addressed: a server of GCJ-02 tiles (most Chinese map providers) would be offset.
+    """
+    west, north = projection.lnglat(0, 0)
+    east, south = projection.lnglat(projection.width, projection.height)
+    span = max(east - west, 1e-9)
+    zoom = max(1, min(19, round(math.log2(360.0 * projection.width / TILE_SIZE / span))))
+    while True:
+        x0, y0 = _tile_xy(west, north, zoom)
+        x1, y1 = _tile_xy(east, south, zoom)
+        if (x1 - x0 + 1) * (y1 - y0 + 1) <= MAX_TILES or zoom <= 1:
+            break
+        zoom -= 1
+    images = []
+    for tx in range(x0, x1 + 1):
+        for ty in range(y0, y1 + 1):
+            left, top = projection.xy(_tile_lng(tx, zoom), _tile_lat(ty, zoom))
+            right, bottom = projection.xy(_tile_lng(tx + 1, zoom), _tile_lat(ty + 1, zoom))
+            href = url.replace("{z}", str(zoom)).replace("{x}", str(tx)).replace("{y}", str(ty))
+            images.append(
+                f'<image class="tile" href="{escape(href)}" x="{left:.1f}" y="{top:.1f}" '
+                f'width="{right - left:.1f}" height="{bottom - top:.1f}" preserveAspectRatio="none"/>'
+            )
+    return images
 
 
 def _path_data(projection: Projection, geometry: dict) -> str:
@@ -140,6 +191,7 @@ def render_map(
     linkable: Iterable[str] | None = None,
     focus: Iterable | None = None,
     label: str = "",
+    tile_url: str = "",
 ) -> SafeString:
     """Draw `shapes` (areas with a GeoJSON shape), `points` (buildings with lng/lat) and `outlines`
     (areas drawn as unlabelled borders, e.g. communities on a street map) as one inline SVG.
@@ -147,7 +199,9 @@ def render_map(
     `linkable` is the set of codes the viewer may open (None: all); the other shapes are drawn as
     plain grey context, without label or link; points the viewer may not open are left out. Codes in
     `highlight` are marked as the viewer's own. `focus` (areas or points) frames the map on them, with
-    the rest cut at the edge. Returns an empty string when nothing has coordinates.
+    the rest cut at the edge. `tile_url` ("https://tiles.example/{z}/{x}/{y}.png") draws web-map tiles
+    underneath; it is empty by default, and then nothing is fetched from anywhere.
+    Returns an empty string when nothing has coordinates.
     """
     shapes = [a for a in shapes if _rings(a.shape)]
     outlines = [a for a in outlines if _rings(a.shape)]
@@ -182,6 +236,8 @@ def render_map(
     ]
     if label:
         out.append(f"<title>{escape(label)}</title>")
+    if tile_url:
+        out.extend(_tiles(projection, tile_url))
     labels = []
     for area in shapes:
         d = _path_data(projection, area.shape)
@@ -242,7 +298,7 @@ def render_map(
 
 
 @register.simple_tag
-def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, focus=None, label=""):
+def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, focus=None, label="", tile_url=""):
     return render_map(
         shapes or (),
         points=points or (),
@@ -251,4 +307,5 @@ def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, focus=
         linkable=linkable,
         focus=focus,
         label=label,
+        tile_url=tile_url,
     )
