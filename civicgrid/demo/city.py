@@ -328,10 +328,14 @@ class Filler:
         self.loader, self.maker, self.rng, self.scale = loader, maker, rng, scale
         self.today, self.phase, self.lattice = today, phase, lattice
         self.labels = {
-            k: _(k)
-            for k in ("buildings", "units", "households", "residents", "compounds", "Party organisations")
+            "buildings": _("buildings"),
+            "units": _("units"),
+            "households": _("households"),
+            "residents": _("residents"),
+            "compounds": _("compounds"),
+            "Party organisations": _("Party organisations"),
+            "memberships": _("Party memberships"),
         }
-        self.labels["memberships"] = _("Party memberships")
 
     def street(self, street: Node) -> None:
         committee = self.org(
