@@ -35,6 +35,14 @@ UNMASK_REASONS = [
     ("other", _("other (explain below)")),
 ]
 UNMASKED_FIELDS = ["name", "phone", "id_number"]
+# How the access log names the fields that were shown.
+FIELD_LABELS = {
+    "name": _("full name"),
+    "phone": _("phone"),
+    "id_number": _("ID number"),
+    "address": _("address"),
+    "birth_year": _("birth year"),
+}
 
 
 class UnmaskForm(forms.Form):
@@ -174,6 +182,7 @@ def access_log(request):
         [int(r.subject_id) for r in rows if r.subject_type == "people.resident" and r.subject_id.isdigit()]
     )
     for row in rows:
+        row.field_labels = "、".join(str(FIELD_LABELS.get(f, f)) for f in row.fields.split(",") if f)
         resident = residents.get(int(row.subject_id)) if row.subject_id.isdigit() else None
         row.subject_label = resident.masked_name if row.subject_type == "people.resident" and resident else ""
         row.household_id = (
