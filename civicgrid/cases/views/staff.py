@@ -382,7 +382,7 @@ def search(request):
     areas = search_areas(user)
     departments = search_departments(user)
     form = SearchForm(request.GET or None, areas=areas, departments=departments)
-    qs = policy.visible_cases(user).select_related("category", "grid", "department")
+    qs = policy.visible_cases(user).select_related("category__parent", "grid", "department")
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = filter_cases(qs, data, {a.code: a for a in areas}, now)
     page = Paginator(qs.order_by(F("reported_at").desc(), "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))

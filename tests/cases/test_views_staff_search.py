@@ -1,0 +1,80 @@
+"""Search over the cases a person may see: by reference or words, state, category, area, department,
+channel, overdue and date range; paginated, and never beyond the person's scope."""
+
+from django.urls import reverse
+
+from civicgrid.cases import services
+
+from .conftest import at
+
+
+def search(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("cases:search"), params)
+    assert response.status_code == 200
+    return response
+
+
+def refs(response):
+    return {c.ref for c in response.context["page"].object_list}
+
+
+def test_search_finds_by_reference_or_words(client, people, report):
+    parking = report(description="小区门口乱停车")
+    lamp = report(description="楼道路灯不亮")
+    assert refs(search(client, people.dispatcher, q=lamp.ref)) == {lamp.ref}
+    assert refs(search(client, people.dispatcher, q="乱停车")) == {parking.ref}
+
+
+def test_filters_by_state_category_department_and_channel(client, city, people, report, cats):
+    parking = services.dispatch(report(category=cats.parking), people.dispatcher, city.dept)
+    rubbish = report(category=cats.rubbish)
+    hotline = services.intake(
+        channel="hotline", description="噪音扰民", area=city.grid2, by=people.dispatcher
+    ).case
+    assert refs(search(client, people.dispatcher, state="dispatched")) == {parking.ref}
+    assert refs(search(client, people.dispatcher, category=cats.rubbish.pk)) == {rubbish.ref}
+    assert refs(search(client, people.dispatcher, category=cats.city_top.pk)) == {parking.ref}
+    assert refs(search(client, people.dispatcher, department=city.dept.pk)) == {parking.ref}
+    assert refs(search(client, people.dispatcher, channel="hotline")) == {hotline.ref}
+
+
+def test_filters_by_area_overdue_and_date_range(client, city, people, report, monday_morning):
+    first = report()
+    monday_morning.move_to(at(2026, 3, 5, 9, 0))
+    other_grid = report(unit=city.unit3)
+    assert refs(search(client, people.dispatcher, area=city.grid2.code)) == {other_grid.ref}
+    assert refs(search(client, people.dispatcher, area=city.community.code)) == {first.ref}
+    assert refs(search(client, people.dispatcher, reported_from="2026-03-05")) == {other_grid.ref}
+    assert refs(search(client, people.dispatcher, reported_to="2026-03-02")) == {first.ref}
+    assert refs(search(client, people.dispatcher, overdue="on")) == {first.ref}
+
+
+def test_search_never_reaches_beyond_the_scope(client, city, people, report):
+    mine = report()
+    report(unit=city.unit3)
+    assert refs(search(client, people.grid_worker)) == {mine.ref}
+    dispatched = services.dispatch(report(), people.dispatcher, city.dept2)
+    assert refs(search(client, people.handler)) == set()
+    assert refs(search(client, people.other_handler)) == {dispatched.ref}
+
+
+def test_results_are_paginated_with_the_filters_kept(client, people, report):
+    for i in range(30):
+        report(description=f"乱停车 {i}")
+    first = search(client, people.dispatcher, q="乱停车")
+    assert first.context["page"].paginator.count == 30 and len(first.context["page"].object_list) == 25
+    assert "q=%E4%B9%B1%E5%81%9C%E8%BD%A6&amp;page=2" in first.content.decode()
+    second = search(client, people.dispatcher, q="乱停车", page=2)
+    assert len(second.context["page"].object_list) == 5
+
+
+def test_the_search_page_runs_a_bounded_number_of_queries(
+    client, people, report, django_assert_max_num_queries
+):
+    for i in range(30):
+        report(description=f"乱停车 {i}")
+    client.force_login(people.dispatcher)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("cases:search"), {"q": "乱停车", "overdue": ""})
+    assert response.status_code == 200
