@@ -7,10 +7,12 @@ the jurisdiction_id and the rate limit.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -82,24 +84,43 @@ def _throttle(request, client: ApiClient | None) -> None:
         )
 
 
-def jurisdictions() -> list[str]:
-    """The jurisdiction_ids this server holds: its district codes."""
-    return list(Area.objects.filter(level=Level.DISTRICT).order_by("code").values_list("code", flat=True))
+# The districts this server holds (its jurisdictions), kept per process: they change a few times
+# a year, and every Open311 request needs them. Any save or delete of an area forgets them.
+JURISDICTIONS_SECONDS = 60
+_districts: dict = {"loaded": 0.0, "by_code": {}}
+
+
+def _forget_districts(*args, **kwargs) -> None:
+    _districts["loaded"] = 0.0
+
+
+post_save.connect(_forget_districts, sender=Area, dispatch_uid="open311-districts-save")
+post_delete.connect(_forget_districts, sender=Area, dispatch_uid="open311-districts-delete")
+
+
+def districts() -> dict[str, Area]:
+    """District code → district Area: the jurisdiction_ids this server holds."""
+    if time.monotonic() - _districts["loaded"] > JURISDICTIONS_SECONDS:
+        _districts["by_code"] = {
+            a.code: a for a in Area.objects.filter(level=Level.DISTRICT).order_by("code")
+        }
+        _districts["loaded"] = time.monotonic()
+    return _districts["by_code"]
 
 
 def resolve_jurisdiction(raw: str) -> str | None:
     """The jurisdiction a request is about; required only when the server holds several."""
     raw = (raw or "").strip()
+    held = districts()
     if raw:
-        if not Area.objects.filter(level=Level.DISTRICT, code=raw).exists():
+        if raw not in held:
             raise Open311Error(404, _("jurisdiction_id “%(id)s” was not found.") % {"id": raw})
         return raw
-    held = list(Area.objects.filter(level=Level.DISTRICT).values_list("code", flat=True)[:2])
     if len(held) > 1:
         raise Open311Error(
             400, _("jurisdiction_id was not provided: this server holds several jurisdictions.")
         )
-    return held[0] if held else None
+    return next(iter(held), None)
 
 
 def endpoint(methods=("GET",), key_required: bool = False):

@@ -9,10 +9,12 @@ never from a free-text address, which may carry a room number.
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -86,6 +88,28 @@ def services_queryset():
         .select_related("parent")
         .order_by("parent__sort", "parent__code", "sort", "code")
     )
+
+
+# The service list, kept per process (every POST needs its category): forgotten on any change of a
+# category, reloaded at most every SERVICES_SECONDS otherwise.
+SERVICES_SECONDS = 60
+_services: dict = {"loaded": 0.0, "by_code": {}}
+
+
+def _forget_services(*args, **kwargs) -> None:
+    _services["loaded"] = 0.0
+
+
+post_save.connect(_forget_services, sender=Category, dispatch_uid="open311-services-save")
+post_delete.connect(_forget_services, sender=Category, dispatch_uid="open311-services-delete")
+
+
+def services_by_code() -> dict[str, Category]:
+    """Service code → category, in the order of the service list."""
+    if time.monotonic() - _services["loaded"] > SERVICES_SECONDS:
+        _services["by_code"] = {c.code: c for c in services_queryset()}
+        _services["loaded"] = time.monotonic()
+    return _services["by_code"]
 
 
 def attribute(question: dict, position: int) -> dict:
