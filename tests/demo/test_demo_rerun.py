@@ -35,7 +35,7 @@ def test_a_second_run_without_rebuild_reuses_the_data_and_prints_the_accounts_ag
 
 def test_the_generating_run_prints_progress_and_the_accounts(db):
     output = run_demo(scale="tiny")
-    assert "rows/s" in output or "行/秒" in output
+    assert "rows/s" in output or "每秒" in output
     assert "civicgrid-demo" in output and "gridworker" in output
 
 
