@@ -7,6 +7,7 @@ the jurisdiction_id and the rate limit.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -50,7 +51,9 @@ class Context:
 
 
 def anon_rate_per_minute() -> int:
-    return int(getattr(settings, "CIVICGRID_OPEN311_ANON_RATE_PER_MINUTE", 120))
+    """Reads without a key, per client address per minute (setting, else environment, else 120)."""
+    name = "CIVICGRID_OPEN311_ANON_RATE_PER_MINUTE"
+    return int(getattr(settings, name, None) or os.environ.get(name) or 120)
 
 
 def client_ip(request) -> str:
