@@ -1,6 +1,24 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardConfig(AppConfig):
     name = "civicgrid.dashboard"
     label = "dashboard"
+    verbose_name = _("Figures")
+
+    def ready(self):
+        from civicgrid.core import nav
+        from civicgrid.core.views import HOME_PANEL_PROVIDERS
+        from civicgrid.people import policy
+        from civicgrid.people.models import Role
+
+        from .figures import figure_areas
+        from .views import leader_home_panel
+
+        def reads_figures(user) -> bool:
+            return policy.has_role(user, Role.DEPARTMENT_HANDLER) or bool(figure_areas(user))
+
+        nav.register(_("Figures"), "dashboard:index", visible=reads_figures, order=30)
+        if leader_home_panel not in HOME_PANEL_PROVIDERS:
+            HOME_PANEL_PROVIDERS.append(leader_home_panel)

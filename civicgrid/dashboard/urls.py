@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("area/<str:code>/", views.area, name="area"),
+    path("area/<str:code>/figures.xlsx", views.area_export, name="export"),
+]
