@@ -9,7 +9,8 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         # Outbox handlers (notifications, rollups) and the worker's periodic jobs (sweeps).
-        from . import notify, sweeps  # noqa: F401
+        from . import notify, sweeps, web_registration  # noqa: F401
         from .staff_registration import register as register_staff_pages
 
         register_staff_pages()
+        web_registration.register()  # residents' pages, the problem wall, intake pages
