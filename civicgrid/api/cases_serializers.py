@@ -5,6 +5,7 @@ endpoint (checked and logged)."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -226,7 +227,7 @@ class PlaceMixin(serializers.Serializer):
     def validate(self, data):
         data = super().validate(data)
         if (data.get("lng") is None) != (data.get("lat") is None):
-            raise serializers.ValidationError({"lat": ["lng and lat go together."]})
+            raise serializers.ValidationError({"lat": [_("lng and lat go together.")]})
         return data
 
 
@@ -304,7 +305,7 @@ class HoldSerializer(ReasonSerializer):
 
     def validate_until(self, value):
         if value <= timezone.localdate():
-            raise serializers.ValidationError("Pick a review date in the future.")
+            raise serializers.ValidationError(_("Pick a review date in the future."))
         return value
 
 

@@ -103,3 +103,10 @@ def test_an_address_under_the_api_that_names_nothing_is_a_json_404(city, people,
         response = api(people.admin).post(path) if path.endswith("abc/") else api(people.admin).get(path)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found" and response.json()["detail"]
+
+
+def test_error_bodies_are_in_chinese_unless_english_is_asked_for(city, people, api):
+    client = api(people.other_grid_worker)
+    assert client.get(f"/api/v1/areas/{city.grid.code}/").json()["detail"] == "该区域不在您的管辖范围内。"
+    english = client.get(f"/api/v1/areas/{city.grid.code}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["detail"] == "This area is outside your scope."

@@ -196,3 +196,11 @@ def test_a_photo_can_come_with_the_report_and_passes_the_same_checks(city, o311,
     response = post(media=bogus)
     assert response.status_code == 400
     validate("errors", response.json())
+
+
+def test_error_descriptions_follow_the_language_chinese_first(city, o311, post):
+    open311_services.revoke(o311.client)
+    assert post().json()[0]["description"] == "此 api_key 已被吊销。"
+    assert (
+        post(headers={"Accept-Language": "en"}).json()[0]["description"] == "This api_key has been revoked."
+    )
