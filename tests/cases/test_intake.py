@@ -165,3 +165,14 @@ def test_possible_duplicates_are_found_nearby_or_at_the_same_address(city, repor
     assert list(found) == [first]
     by_grid = services.find_possible_duplicates(category=cats.rubbish, grid=city.grid)
     assert list(by_grid) == [first]
+
+
+def test_intake_writes_the_case_its_history_and_its_outbox_row_in_three_inserts(
+    city, cats, django_assert_num_queries
+):
+    services.intake(channel="resident_app", description="预热", lng=120.105, lat=30.205)  # warm the caches
+    # SAVEPOINT, INSERT case, INSERT history, INSERT outbox, RELEASE: no look-ups on the way
+    with django_assert_num_queries(5):
+        services.intake(
+            channel="open311", description="楼道灯坏了", lng=120.105, lat=30.205, client_key="abc"
+        )
