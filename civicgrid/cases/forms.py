@@ -145,7 +145,10 @@ class PlaceMixin(forms.Form):
 
 class ContactMixin(forms.Form):
     contact_name = forms.CharField(
-        required=False, max_length=50, label=_("Name"), widget=forms.TextInput(attrs={"autocomplete": "name"})
+        required=False,
+        max_length=50,
+        label=_("What should we call you?"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     contact_phone = forms.CharField(
         required=False,
