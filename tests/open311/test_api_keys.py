@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.cache import cache
 
@@ -81,7 +83,7 @@ def test_the_admin_shows_a_new_key_once_and_stores_its_hash(client, django_user_
     assert response.status_code == 200
     created = ApiClient.objects.get(name="Hotline bridge")
     shown = [str(m) for m in response.context["messages"]]
-    keys = [word for m in shown for word in m.split() if word.startswith(created.key_prefix)]
+    keys = [k for m in shown for k in re.findall(re.escape(created.key_prefix) + r"[A-Za-z0-9_-]+", m)]
     assert len(keys) == 1
     assert services.find_client(keys[0]) == created
     assert created.created_by == admin
@@ -99,3 +101,31 @@ def test_the_admin_revokes_keys_with_an_action(client, django_user_model):
     )
     api_client.refresh_from_db()
     assert api_client.revoked_at is not None
+
+
+def test_the_command_line_issues_rotates_and_revokes_keys(db):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "open311_client",
+        "Hotline bridge",
+        "--jurisdiction",
+        "330106",
+        "--rate",
+        "30",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    key = out.getvalue().strip()
+    client = services.find_client(key)
+    assert client.name == "Hotline bridge" and client.jurisdiction_ids == ["330106"]
+    assert client.rate_limit_per_minute == 30
+    out = io.StringIO()
+    call_command("open311_client", "Hotline bridge", "--rotate", stdout=out, stderr=io.StringIO())
+    new_key = out.getvalue().strip()
+    assert services.find_client(key) is None and services.find_client(new_key) == client
+    call_command("open311_client", "Hotline bridge", "--revoke", stdout=io.StringIO())
+    assert not services.find_client(new_key).is_active
