@@ -9,7 +9,10 @@ Fixtures for every app's browser tests:
   shot          shot(page, name) saves a full-page screenshot under $CIVICGRID_SCREENSHOTS, if set
 
 Tests use pytest-django's `live_server` (transactional; the in-memory SQLite test database is shared
-with the server thread). Mark them `@pytest.mark.browser`.
+with the server thread). A transactional test empties every table when it ends, data migrations'
+rows too (the working-day calendar, seeded categories): `page` and `phone_page` therefore ask for a
+serialized rollback, which puts those rows back before each browser test. Mark tests
+`@pytest.mark.browser`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,32 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _serialized_contents(django_db_setup, django_db_blocker):
+    """The test databases' serialized contents, read before Playwright starts.
+
+    While Playwright's event loop runs in this thread, Django hands the test code new connection
+    objects (its connections are thread- and loop-local), which lack `_test_serialized_contents`.
+    """
+    from django.db import connections
+
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+@pytest.fixture(autouse=True)
+def _serialized_rollback_survives_playwright(_serialized_contents):
+    """Give the current connection objects the contents the serialized rollback restores."""
+    from django.db import connections
+
+    for alias, contents in _serialized_contents.items():
+        connections[alias]._test_serialized_contents = contents
+
+
+@pytest.fixture(scope="session")
+def browser(_serialized_contents):
     if not os.path.exists(CHROMIUM):
         pytest.skip(
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); CI does"
@@ -57,14 +85,14 @@ def _page(browser, **options):
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, django_db_serialized_rollback):
     context, page = _page(browser, viewport={"width": 1280, "height": 900})
     yield page
     context.close()
 
 
 @pytest.fixture
-def phone_page(browser, live_server):
+def phone_page(browser, live_server, django_db_serialized_rollback):
     context, page = _page(
         browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
     )

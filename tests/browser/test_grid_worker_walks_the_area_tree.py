@@ -50,8 +50,8 @@ def test_grid_worker_sees_their_grid_on_the_map_and_walks_down_to_masked_househo
 
 def test_resident_home_page_fits_a_phone(city, people, phone_page, login, shot):
     login(phone_page, "resident")
-    panel = phone_page.locator("section.panel")
-    expect(panel.locator("h2")).to_have_text("我的家庭")
+    panel = phone_page.locator("section.panel", has=phone_page.get_by_role("heading", name="我的家庭"))
+    expect(panel).to_have_count(1)
     expect(panel).to_contain_text("张*明")
     expect(panel).not_to_contain_text("张晓明")
     expect(panel).to_contain_text(people.grid_worker.username)

@@ -34,3 +34,13 @@ def test_unmasking_a_household_member_writes_an_access_log_row(city, people, pag
     expect(page.locator("table.accesslog tbody tr")).to_have_count(1)
     expect(page.locator("table.accesslog")).to_contain_text("张*明")
     expect(page.locator("table.accesslog")).to_contain_text("入户走访")
+
+
+def test_each_browser_test_starts_with_the_rows_data_migrations_wrote(city, page, live_server):
+    """The working-day calendar comes from a data migration; a transactional test before this one
+    emptied the tables, and the serialized rollback put it back."""
+    from civicgrid.core.models import CalendarDay
+
+    assert CalendarDay.objects.filter(date__year=2026).exists()
+    page.goto(f"{live_server.url}/login/")
+    expect(page.locator("h1")).to_have_text("登录")
