@@ -40,7 +40,7 @@ def test_the_follow_link_shows_the_case_and_a_wrong_token_is_not_found(client, r
     html = response.content.decode()
     assert response.status_code == 200
     assert case.ref in html and "小区门口乱停车" in html and 'id="timeline"' in html
-    assert response["Referrer-Policy"] == "no-referrer" and "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "same-origin" and "no-store" in response["Cache-Control"]
     assert client.get(reverse("cases:follow", args=["not-the-token"])).status_code == 404
     assert client.get(url[:-3] + "xx/").status_code == 404
 

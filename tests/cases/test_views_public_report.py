@@ -88,7 +88,7 @@ def test_anonymous_report_creates_one_case_even_when_posted_twice_with_the_same_
         r'id="follow-link" type="text" readonly value="http://testserver/cases/follow/([^/"]+)/"', html
     ).group(1)
     assert services.case_for_token(token) == case
-    assert done["Cache-Control"] == "private, no-store" and done["Referrer-Policy"] == "no-referrer"
+    assert done["Cache-Control"] == "private, no-store" and done["Referrer-Policy"] == "same-origin"
     assert "13900001234" not in html
 
 

@@ -46,9 +46,13 @@ WALL_MONTHS = 12
 
 
 def _private(response):
-    """Follow pages carry a secret in their address: keep it out of caches, referrers and indexes."""
+    """Follow pages carry a secret in their address: keep it out of caches, referrers and indexes.
+
+    "same-origin", not "no-referrer": with no-referrer a browser sends `Origin: null` on the page's
+    own POSTs (the rating form), which Django's CSRF check refuses.
+    """
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -247,7 +251,7 @@ def _path_codes(path: str) -> list[str]:
 def place_label(case: Case, names: dict[str, str], *, coarse: bool) -> str:
     """Community · grid (the public wall), plus building and unit on the reporter's own page."""
     codes = _path_codes(case.path)
-    shown = codes[2:5] if coarse else codes[2:]
+    shown = (codes[3:5] or codes[2:3]) if coarse else codes[2:]
     return " · ".join(names[c] for c in shown if c in names)
 
 
