@@ -173,28 +173,24 @@ def notify_case_event(event) -> None:
 
 
 def notify_swept(event) -> None:
-    """Inbox messages for the cases a sweep step touched, in batches (cases/sweeps.py)."""
+    """Inbox messages for the cases a sweep touched, in batches, found through the history rows the
+    sweep wrote (indexed by time) rather than by scanning the cases."""
     mark = datetime.fromisoformat(event.payload["mark"])
     steps = {
-        "remind": ("reminded_at", ("department",)),
-        "escalate": ("escalated_at", ("level",)),
-        "overdue_response": ("response_overdue_at", ("department", "dispatchers")),
-        "overdue_resolution": ("resolution_overdue_at", ("department", "dispatchers")),
-    }
-    action_of = {
-        "remind": "remind",
-        "escalate": "auto_escalate",
-        "overdue_response": "overdue_response",
-        "overdue_resolution": "overdue_resolution",
+        "remind": ("remind", ("department",)),
+        "escalate": ("auto_escalate", ("level",)),
+        "overdue_response": ("overdue_response", ("department", "dispatchers")),
+        "overdue_resolution": ("overdue_resolution", ("department", "dispatchers")),
     }
     now = timezone.now()
-    for step, (column, groups) in steps.items():
+    for step, (action, groups) in steps.items():
         if not event.payload.get(step):
             continue
+        case_ids = CaseEvent.objects.filter(at=mark, action=action, actor__isnull=True).values("case_id")
         batch: list[InboxMessage] = []
-        for case in Case.objects.filter(**{column: mark}).iterator(chunk_size=2000):
+        for case in Case.objects.filter(pk__in=case_ids).iterator(chunk_size=2000):
             staff, _reporters = recipients(case, groups)
-            text = _text(case, action_of[step])
+            text = _text(case, action)
             batch += [
                 InboxMessage(user_id=uid, case=case, text=text, created_at=now) for uid in sorted(staff)
             ]

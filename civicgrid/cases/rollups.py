@@ -260,6 +260,11 @@ def process_pending(batch: int = 5000) -> int:
 def rebuild() -> int:
     """Recompute both tables from the cases (repair); returns the number of cases counted."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Hold off writes to cases until the tables are rebuilt (reads go on), so that no change
+            # is counted both in the pending deltas cleared below and in the cases counted after.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {Case._meta.db_table} IN SHARE MODE")
         CaseEvent.objects.filter(rollup_pending=True).update(rollup_pending=False)
         CategoryRollup.objects.all().delete()
         DepartmentRollup.objects.all().delete()

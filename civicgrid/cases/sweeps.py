@@ -1,10 +1,12 @@
-"""The deadline sweep, run by `civicgrid worker` every minute.
+"""The deadline sweep, run by `civicgrid worker` every minute (`civicgrid sweep` runs it once).
 
-Each step is one set-based UPDATE over the cases that are due (read through a partial index that
-holds exactly those cases, see models.SWEEP_*), followed by INSERT … SELECT statements for the
-history rows and supervision orders of the same cases, found again by the step's timestamp mark.
-No Python loop runs over cases, so the time depends on how many cases fall due, not on how many are
-open. Notifications are sent afterwards by the outbox handler for "cases.swept" (cases/notify.py).
+Each step is one set-based UPDATE over the cases that are due, read through a partial index that
+holds exactly the cases the step looks at (models.SWEEP_*), so the cost depends on how many cases
+fall due, never on how many are open. The same statement writes the history rows and supervision
+orders of the updated cases: on PostgreSQL one statement per step (UPDATE … RETURNING inside a
+WITH, feeding INSERT … SELECT); on SQLite an UPDATE … RETURNING followed by INSERT … SELECT over the
+returned ids. No query runs per case. Notifications are sent afterwards by the outbox handler for
+"cases.swept" (cases/notify.py).
 
 Steps:
 1. remind      remind_at passed: a reminder before the resolve-by time (the start of the amber
@@ -13,18 +15,17 @@ Steps:
                the next level's own limit (past the community it waits for the street's dispatcher);
 3. response    respond_due passed without a response: automatic supervision order (督办);
 4. resolution  resolve_due passed before the case was handled: automatic supervision order, and the
-               case counts as overdue in the rollups (added here, in the same transaction).
+               case now counts as overdue in the rollups (added here, in the same transaction).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Case as When_
-from django.db.models import CharField, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from civicgrid.core import outbox
@@ -38,20 +39,13 @@ log = logging.getLogger("civicgrid.sweep")
 SWEEP_SECONDS = 60
 # Working hours a supervision order gives to act.
 SUPERVISION_HOURS = 8
+# Columns returned for each updated case (the rollup key and the history row's state).
+RETURNING = ["id", "state", "level", "reported_month", "path", "unit_id", "building_id", "top_category_id",
+             "department_id"]  # fmt: skip
 
 
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _json_level() -> str:
-    if connection.vendor == "postgresql":
-        return "jsonb_build_object('level', level, 'automatic', true)"
-    return "json_object('level', level, 'automatic', json('true'))"
-
-
-def _json_empty() -> str:
-    return "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def _dt(value: datetime):
@@ -59,98 +53,168 @@ def _dt(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _insert_events(action: str, mark_column: str, mark: datetime, public: bool, data_sql: str) -> int:
-    sql = (
-        f"INSERT INTO {_t(CaseEvent)} (case_id, actor_id, action, from_state, to_state, note, at, public, data, "
-        f"rollup_pending) SELECT id, NULL, %s, state, state, '', %s, %s, {data_sql}, %s "
-        f"FROM {_t(Case)} WHERE {mark_column} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [action, _dt(mark), public, False, _dt(mark)])
-        return cursor.rowcount
+def _where(condition, due_field: str, now: datetime) -> tuple[str, list]:
+    """The WHERE clause (SQL, params) of a step: its partial-index condition and `due_field <= now`,
+    compiled by Django so that it matches the index predicate exactly."""
+    query = Case.objects.filter(condition, **{f"{due_field}__lte": now}).query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.compile(query.where)
+    return sql, list(params)
 
 
-def _insert_orders(reason: str, mark_column: str, mark: datetime, due: datetime) -> int:
-    sql = (
-        f"INSERT INTO {_t(SupervisionOrder)} (case_id, issued_by_id, reason, note, due, at) "
-        f"SELECT id, NULL, %s, '', %s, %s FROM {_t(Case)} WHERE {mark_column} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [reason, _dt(due), _dt(mark), _dt(mark)])
-        return cursor.rowcount
+@dataclass
+class Step:
+    name: str  # key in the sweep's counts
+    action: str  # CaseEvent.action of the history rows
+    condition: object  # the partial-index condition (models.SWEEP_*)
+    due_field: str
+    public: bool  # shown on the public timeline
+    order_reason: str | None  # supervision order written for each case, if any
+    counts_overdue: bool = False  # add to overdue_open in the rollups
 
 
-def _remind(now: datetime) -> int:
-    n = Case.objects.filter(SWEEP_REMIND, remind_at__lte=now).update(
-        remind_at=None, reminded_at=now, version=F("version") + 1
-    )
-    if n:
-        _insert_events("remind", "reminded_at", now, False, _json_empty())
-    return n
+STEPS = [
+    Step("remind", "remind", SWEEP_REMIND, "remind_at", False, None),
+    Step("escalate", "auto_escalate", SWEEP_LEVEL, "level_due", True, None),
+    Step("overdue_response", "overdue_response", SWEEP_RESPOND, "respond_due", False, "overdue_response"),
+    Step(
+        "overdue_resolution",
+        "overdue_resolution",
+        SWEEP_RESOLVE,
+        "resolve_due",
+        False,
+        "overdue_resolution",
+        counts_overdue=True,
+    ),  # fmt: skip
+]
 
 
-def _escalate(now: datetime) -> int:
-    whens_level, whens_due = [], []
-    for level in workflow.CHAIN_LEVELS:
-        up = workflow.next_level(level)
-        whens_level.append(When(level=level, then=Value(up)))
-        whens_due.append(
-            When(level=level, then=Value(level_due(up, now) if up in workflow.LEVEL_HOURS else None))
+def _set_clause(step: Step, now: datetime) -> tuple[str, list]:
+    """SET … for a step's UPDATE (every change bumps the version for the optimistic check)."""
+    mark = _dt(now)
+    if step.name == "remind":
+        return f"{_q('remind_at')} = NULL, {_q('reminded_at')} = %s, version = version + 1", [mark]
+    if step.name == "escalate":
+        level_cases, due_cases, params_level, params_due = [], [], [], []
+        for level in workflow.CHAIN_LEVELS:
+            up = workflow.next_level(level)
+            level_cases.append("WHEN %s THEN %s")
+            params_level += [level, up]
+            due = level_due(up, now) if up in workflow.LEVEL_HOURS else None
+            due_cases.append("WHEN %s THEN %s")
+            params_due += [level, _dt(due) if due else None]
+        cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+        sql = (
+            f"{_q('level')} = CASE {_q('level')} {' '.join(level_cases)} ELSE {_q('level')} END, "
+            f"{_q('level_due')} = (CASE {_q('level')} {' '.join(due_cases)} ELSE NULL END){cast}, "
+            f"{_q('escalated_at')} = %s, version = version + 1"
         )
-    n = Case.objects.filter(SWEEP_LEVEL, level_due__lte=now, level__in=workflow.CHAIN_LEVELS).update(
-        level=When_(*whens_level, default=F("level"), output_field=CharField()),
-        level_due=When_(*whens_due, default=Value(None), output_field=DateTimeField()),
-        escalated_at=now,
-        version=F("version") + 1,
+        return sql, params_level + params_due + [mark]
+    column = "response_overdue_at" if step.name == "overdue_response" else "resolution_overdue_at"
+    return f"{_q(column)} = %s, version = version + 1", [mark]
+
+
+def _event_data_sql(step: Step, source: str) -> str:
+    if connection.vendor == "postgresql":
+        if step.name == "escalate":
+            return f"jsonb_build_object('level', {source}.{_q('level')}, 'automatic', true)"
+        return "'{}'::jsonb"
+    if step.name == "escalate":
+        return f"json_object('level', {source}.{_q('level')}, 'automatic', json('true'))"
+    return "'{}'"
+
+
+def _history_sql(step: Step, source: str) -> tuple[str, str]:
+    """(column list, SELECT list over `source`) of the history rows."""
+    columns = "case_id, actor_id, action, from_state, to_state, note, at, public, data, rollup_pending"
+    select = (
+        f"{source}.id, NULL, %s, {source}.{_q('state')}, {source}.{_q('state')}, '', %s, %s, "
+        f"{_event_data_sql(step, source)}, %s"
     )
-    if n:
-        _insert_events("auto_escalate", "escalated_at", now, True, _json_level())
-    return n
+    return columns, select
 
 
-def _overdue_response(now: datetime, due: datetime) -> int:
-    n = Case.objects.filter(SWEEP_RESPOND, respond_due__lte=now).update(
-        response_overdue_at=now, version=F("version") + 1
+def _run_postgresql(step: Step, now: datetime, order_due: datetime) -> list[tuple]:
+    where, where_params = _where(step.condition, step.due_field, now)
+    set_sql, set_params = _set_clause(step, now)
+    table = _q(Case._meta.db_table)
+    cols, select = _history_sql(step, "due")
+    sql = (
+        f"WITH due AS (UPDATE {table} SET {set_sql} WHERE {where} RETURNING {', '.join(RETURNING)}), "
+        f"history AS (INSERT INTO {_q(CaseEvent._meta.db_table)} ({cols}) SELECT {select} FROM due)"
     )
-    if n:
-        _insert_events("overdue_response", "response_overdue_at", now, False, _json_empty())
-        _insert_orders("overdue_response", "response_overdue_at", now, due)
-    return n
-
-
-def _overdue_resolution(now: datetime, due: datetime) -> int:
-    n = Case.objects.filter(SWEEP_RESOLVE, resolve_due__lte=now).update(
-        resolution_overdue_at=now, version=F("version") + 1
-    )
-    if n:
-        _insert_events("overdue_resolution", "resolution_overdue_at", now, False, _json_empty())
-        _insert_orders("overdue_resolution", "resolution_overdue_at", now, due)
-        # The newly overdue cases now count in overdue_open: add them to the rollups, grouped.
-        rows = Case.objects.filter(resolution_overdue_at=now, state__in=workflow.RUNNING_STATES).values_list(
-            "reported_month", "path", "unit_id", "building_id", "top_category_id", "department_id"
+    params = [*set_params, *where_params, step.action, _dt(now), step.public, False]
+    if step.order_reason:
+        sql += (
+            f", orders AS (INSERT INTO {_q(SupervisionOrder._meta.db_table)} "
+            f"(case_id, issued_by_id, reason, note, due, at) SELECT id, NULL, %s, '', %s, %s FROM due)"
         )
-        groups: dict[tuple, int] = defaultdict(int)
-        for month, path, unit_id, building_id, category_id, department_id in rows.iterator(chunk_size=10000):
-            codes = [c for c in path.split("/") if c]
-            drop = int(unit_id is not None) + int(building_id is not None)
-            key_path = "/".join(codes[: len(codes) - drop]) + "/"
-            groups[(month.isoformat(), key_path, category_id, department_id)] += 1
-        rollups.apply([[*key, {"overdue_open": count}] for key, count in groups.items()])
-    return n
+        params += [step.order_reason, _dt(order_due), _dt(now)]
+    keys = ", ".join(RETURNING[3:])
+    sql += f" SELECT {keys}, count(*) FROM due GROUP BY {keys}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _run_sqlite(step: Step, now: datetime, order_due: datetime) -> list[tuple]:
+    where, where_params = _where(step.condition, step.due_field, now)
+    set_sql, set_params = _set_clause(step, now)
+    table = _q(Case._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {set_sql} WHERE {where} RETURNING {', '.join(RETURNING)}",
+            [*set_params, *where_params],
+        )
+        rows = cursor.fetchall()
+        ids = [r[0] for r in rows]
+        cols, select = _history_sql(step, table)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {_q(CaseEvent._meta.db_table)} ({cols}) SELECT {select} FROM {table} "
+                f"WHERE id IN ({marks})",
+                [step.action, _dt(now), step.public, False, *chunk],
+            )
+            if step.order_reason:
+                cursor.execute(
+                    f"INSERT INTO {_q(SupervisionOrder._meta.db_table)} (case_id, issued_by_id, reason, note, due, at) "
+                    f"SELECT id, NULL, %s, '', %s, %s FROM {table} WHERE id IN ({marks})",
+                    [step.order_reason, _dt(order_due), _dt(now), *chunk],
+                )
+    groups: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        groups[tuple(row[3:])] += 1
+    return [(*key, n) for key, n in groups.items()]
+
+
+def _rollup_entries(groups: list[tuple]) -> list:
+    entries: dict[tuple, int] = defaultdict(int)
+    for month, path, unit_id, building_id, category_id, department_id, n in groups:
+        codes = [c for c in path.split("/") if c]
+        drop = int(unit_id is not None) + int(building_id is not None)
+        key_path = "/".join(codes[: len(codes) - drop]) + "/"
+        if isinstance(month, str):
+            month = datetime.fromisoformat(month).date()
+        entries[(month.isoformat(), key_path, category_id, department_id)] += n
+    return [[*key, {"overdue_open": n}] for key, n in entries.items()]
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Run every step once; returns how many cases each step touched."""
-    now = now or timezone.now()
+    """Run every step once, in one transaction; returns how many cases each step touched."""
     from civicgrid.core.workcalendar import add_working_hours
 
-    due = add_working_hours(now, SUPERVISION_HOURS)
+    now = now or timezone.now()
+    order_due = add_working_hours(now, SUPERVISION_HOURS)
+    run = _run_postgresql if connection.vendor == "postgresql" else _run_sqlite
     counts = {}
     with transaction.atomic():
-        counts["remind"] = _remind(now)
-        counts["escalate"] = _escalate(now)
-        counts["overdue_response"] = _overdue_response(now, due)
-        counts["overdue_resolution"] = _overdue_resolution(now, due)
+        for step in STEPS:
+            groups = run(step, now, order_due)
+            counts[step.name] = sum(g[-1] for g in groups)
+            if step.counts_overdue and groups:
+                rollups.apply(_rollup_entries(groups))
         if any(counts.values()):
             outbox.emit("cases.swept", {"mark": now.isoformat(), **counts})
     return counts
