@@ -102,8 +102,12 @@ def _picker_context(form, areas, field: str) -> dict:
     if chosen is None and areas and field == "area" and not form.is_bound:
         chosen = areas[0]
     small = chosen is not None and chosen.level in (Level.GRID, Level.BUILDING, Level.UNIT)
+    order = [lv.value for lv in Level]
+    top = min((order.index(a.level) for a in areas), default=0)
+    options = [{"area": a, "indent": "\u3000" * (order.index(a.level) - top)} for a in areas]
     return {
         "areas": areas,
+        "area_options": options,
         "chosen_area": chosen,
         "buildings": buildings_under(chosen) if small else [],
         "building_id": str(form.data.get("building", "")) if form.is_bound else "",

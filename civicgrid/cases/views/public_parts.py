@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.workcalendar import working_hours_between
@@ -224,7 +225,7 @@ RESIDENT_STATES = {
 
 
 def stage(state: str) -> dict:
-    """(key, label, badge colour) of a state in the resident's words."""
+    """A state in the resident's words: key, label (a sentence), short (for badges in lists), colour."""
     key = RESIDENT_STATES.get(state, "waiting")
     labels = {
         "waiting": (_("Received, waiting to be registered"), ""),
@@ -236,8 +237,18 @@ def stage(state: str) -> dict:
         "refused": (_("Not accepted"), "red"),
         "merged": (_("Merged with a report of the same problem"), ""),
     }
+    short = {
+        "waiting": pgettext("case stage", "waiting"),
+        "accepted": pgettext("case stage", "accepted"),
+        "working": pgettext("case stage", "being handled"),
+        "held": pgettext("case stage", "on hold"),
+        "checking": pgettext("case stage", "being checked"),
+        "done": pgettext("case stage", "done"),
+        "refused": pgettext("case stage", "not accepted"),
+        "merged": pgettext("case stage", "merged"),
+    }
     label, colour = labels[key]
-    return {"key": key, "label": label, "colour": colour}
+    return {"key": key, "label": label, "short": short[key], "colour": colour}
 
 
 # --- place pickers ---------------------------------------------------------------------------------
