@@ -85,6 +85,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, case: Case, user, **kwargs):
         kwargs.setdefault("prefix", self.key())
+        kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("expected_version", case.version)
         super().__init__(*args, **kwargs)
@@ -547,6 +548,10 @@ class UnmaskContactForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *UNMASK_REASONS])
     note = forms.CharField(label=_("Note"), max_length=150, required=False)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         data = super().clean()
         if data.get("reason") == "other" and not (data.get("note") or "").strip():
@@ -570,6 +575,7 @@ class SearchForm(forms.Form):
     )
 
     def __init__(self, *args, areas=(), departments=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         any_ = [("", _("any"))]
         self.fields["state"].choices = any_ + list(State.choices)

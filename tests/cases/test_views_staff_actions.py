@@ -329,3 +329,9 @@ def test_of_two_dispatchers_with_the_same_page_one_wins(client, city, people, ru
     assert case.department == city.dept and events(case).count("dispatch") == 1
     messages = [str(m) for m in late.wsgi_request._messages]
     assert any("first" in m or "先" in m for m in messages)
+
+
+def test_after_a_return_the_department_lands_on_its_queue(client, city, people, report):
+    case = dispatched(city, people, report)
+    response = act(as_user(client, people.handler), case, "return_to_dispatcher", reason="不属于本部门")
+    assert response.status_code == 302 and response.url == reverse("cases:queue")

@@ -189,6 +189,25 @@ def timeline(case: Case) -> list[dict]:
     ]
 
 
+# The usual next step in each state: the first of these the user may take is shown open, on top.
+NEXT_STEP = {
+    State.SUBMITTED: ["dispatch", "register", "accept"],
+    State.REGISTERED: ["dispatch", "accept"],
+    State.RETURNED: ["dispatch"],
+    State.DISPATCHED: ["accept"],
+    State.IN_PROGRESS: ["decide_extension", "mark_handled"],
+    State.REWORK: ["decide_extension", "mark_handled"],
+    State.ON_HOLD: ["decide_extension", "resume"],
+    State.HANDLED: ["verify"],
+    State.CLOSED: ["rate", "reopen"],
+}
+
+
+def next_step(case: Case, forms: list) -> str:
+    keys = [f.key() for f in forms]
+    return next((k for k in NEXT_STEP.get(case.state, []) if k in keys), "")
+
+
 def action_forms(user, case: Case, *, bound=None) -> list:
     """The forms for the actions the user may take on the case now, the usual next step first."""
     if policy.is_read_only(user) and not people_policy.is_admin(user):
@@ -218,7 +237,8 @@ def action_forms(user, case: Case, *, bound=None) -> list:
             forms.append(bound)
         else:
             forms.append(form_class(**kwargs))
-    return forms
+    first = next_step(case, forms)
+    return sorted(forms, key=lambda f: f.key() != first)
 
 
 def _may_merge(user, case: Case) -> bool:
@@ -274,7 +294,7 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
             "extensions": list(case.extension_requests.select_related("requested_by", "decided_by")),
             "orders": list(case.supervision_orders.select_related("issued_by")),
             "forms": forms,
-            "open_form": bound.key() if bound is not None else (forms[0].key() if forms else ""),
+            "open_form": bound.key() if bound is not None else next_step(case, forms),
             "contact": contact,
             "has_contact": has_contact,
             "can_unmask": can_contact and has_contact and not unmasked,

@@ -19,9 +19,9 @@ from civicgrid.people import policy as people_policy
 
 from .. import policy, services
 from ..forms_staff import ACTION_FORMS
-from ..models import ExtensionRequest, ExtensionStatus
+from ..models import Case, ExtensionRequest, ExtensionStatus
 from ..workflow import IllegalTransition
-from .staff import case_for, case_page, merge_candidates, staff_required
+from .staff import case_for, case_page, merge_candidates, staff_can_view, staff_required
 
 
 def conflict_message() -> str:
@@ -67,6 +67,9 @@ def act(request, pk: int, action: str):
             form.add_error(None, message)
         return case_page(request, case_for(user, pk), bound=form, status=400)
     messages.success(request, _("Done: %(action)s.") % {"action": form_class.title})
+    # A department that returned a case no longer sees it: back to the queue then.
+    if not staff_can_view(user, Case.objects.get(pk=case.pk)):
+        return redirect("cases:queue")
     return redirect("cases:staff_case", pk=case.pk)
 
 
