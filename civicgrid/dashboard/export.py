@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -22,7 +23,10 @@ def _style(kind: str) -> str | None:
 
 def _table(ws, first_header: str, rows) -> None:
     columns = [(key, label, kind) for key, label, kind in figures.TABLE_COLUMNS]
-    extra = [("accepted", _("Accepted"), "count"), ("rated", _("Rated"), "count")]
+    extra = [
+        ("accepted", pgettext("figures", "Accepted"), "count"),
+        ("rated", pgettext("figures", "Rated"), "count"),
+    ]
     columns = columns[:1] + extra[:1] + columns[1:] + extra[1:]
     ws.append([first_header, *[str(label) for _key, label, _kind in columns]])
     for cell in ws[1]:

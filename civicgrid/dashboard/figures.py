@@ -12,6 +12,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area
 from civicgrid.cases import rollups
@@ -32,31 +33,33 @@ RATES = [
     ("rework_rate", _("Rework rate (返工率)"), "rate"),
     ("avg_close_hours", _("Average time to close (hours)"), "hours"),
 ]
+# Labels of counts carry the context "figures": the same English words label facts elsewhere
+# ("Reported" is a time on the case page, a number here).
 COUNTS = [
-    ("reported", _("Reported")),
-    ("accepted", _("Accepted")),
-    ("closed", _("Closed")),
-    ("closed_on_time", _("Closed on time")),
-    ("overdue_open", _("Open and overdue")),
-    ("on_hold", _("On hold")),
-    ("not_accepted", _("Not accepted")),
-    ("merged", _("Merged")),
-    ("settled_on_spot", _("Settled on the spot")),
-    ("rated", _("Rated")),
-    ("unsatisfied", _("Unsatisfied")),
+    ("reported", pgettext_lazy("figures", "Reported")),
+    ("accepted", pgettext_lazy("figures", "Accepted")),
+    ("closed", pgettext_lazy("figures", "Closed")),
+    ("closed_on_time", pgettext_lazy("figures", "Closed on time")),
+    ("overdue_open", pgettext_lazy("figures", "Open and overdue")),
+    ("on_hold", pgettext_lazy("figures", "On hold")),
+    ("not_accepted", pgettext_lazy("figures", "Not accepted")),
+    ("merged", pgettext_lazy("figures", "Merged")),
+    ("settled_on_spot", pgettext_lazy("figures", "Settled on the spot")),
+    ("rated", pgettext_lazy("figures", "Rated")),
+    ("unsatisfied", pgettext_lazy("figures", "Unsatisfied")),
 ]
 # Columns of the breakdown tables (a subset, to fit a screen).
 TABLE_COLUMNS = [
-    ("reported", _("Reported"), "count"),
-    ("closed", _("Closed"), "count"),
-    ("overdue_open", _("Overdue"), "count"),
-    ("completion_rate", _("Completion"), "rate"),
-    ("on_time_rate", _("On time"), "rate"),
-    ("response_rate", _("Response"), "rate"),
-    ("resolution_rate", _("Resolution"), "rate"),
-    ("satisfaction_rate", _("Satisfaction"), "rate"),
-    ("rework_rate", _("Rework"), "rate"),
-    ("avg_close_hours", _("Hours to close"), "hours"),
+    ("reported", pgettext_lazy("figures", "Reported"), "count"),
+    ("closed", pgettext_lazy("figures", "Closed"), "count"),
+    ("overdue_open", pgettext_lazy("figures", "Overdue"), "count"),
+    ("completion_rate", pgettext_lazy("figures", "Completion"), "rate"),
+    ("on_time_rate", pgettext_lazy("figures", "On time"), "rate"),
+    ("response_rate", pgettext_lazy("figures", "Response"), "rate"),
+    ("resolution_rate", pgettext_lazy("figures", "Resolution"), "rate"),
+    ("satisfaction_rate", pgettext_lazy("figures", "Satisfaction"), "rate"),
+    ("rework_rate", pgettext_lazy("figures", "Rework"), "rate"),
+    ("avg_close_hours", pgettext_lazy("figures", "Hours to close"), "hours"),
 ]
 EMPTY = {c: 0 for c in rollups.COUNTERS}
 
