@@ -274,6 +274,49 @@ CATEGORIES = [
     ),
 ]
 
+# Extra questions of some sub-categories (Open311 service definition attributes; none required).
+QUESTIONS = {
+    "1401": [
+        {
+            "code": "TRAPPED",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "description": "是否有人被困在电梯内？",
+            "order": 1,
+            "values": [{"key": "yes", "name": "有人被困"}, {"key": "no", "name": "无人被困"}],
+        },
+        {
+            "code": "LIFT_NO",
+            "datatype": "string",
+            "required": False,
+            "description": "电梯编号（轿厢内铭牌）",
+            "order": 2,
+        },
+    ],
+    "0601": [
+        {
+            "code": "WHEN",
+            "datatype": "multivaluelist",
+            "required": False,
+            "description": "噪声出现的时段",
+            "order": 1,
+            "values": [
+                {"key": "morning", "name": "早晨"},
+                {"key": "day", "name": "白天"},
+                {"key": "evening", "name": "傍晚"},
+                {"key": "night", "name": "夜间（22时后）"},
+            ],
+        },
+        {
+            "code": "SINCE",
+            "datatype": "datetime",
+            "required": False,
+            "description": "最早什么时候开始",
+            "order": 2,
+        },
+    ],
+}
+
 ERRAND_CATEGORY = "21"
 DEFAULT_CATEGORY = "2201"
 
@@ -311,6 +354,7 @@ def seed_categories(Category=None) -> int:
                     "respond_hours": respond,
                     "resolve_hours": resolve,
                     "keywords": keywords,
+                    "questions": QUESTIONS.get(sub_code, []),
                 },
             )
             written += 1
