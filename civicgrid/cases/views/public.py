@@ -43,6 +43,8 @@ SESSION_KEY = "cases_follow"  # {case id: follow token} of the reports made in t
 SESSION_KEEP = 20
 WALL_PAGE_SIZE = 20
 WALL_MONTHS = 12
+# Area fields the pages need (never the shapes, which can be large).
+AREA_FIELDS = ("id", "code", "name", "path", "level", "parent_id", "jurisdiction")
 
 
 def _private(response):
@@ -79,14 +81,15 @@ def _preselect(request) -> dict:
     """Initial place: `?at=<area code>` (a QR code on a building or notice board), else the
     signed-in resident's own community."""
     initial = {k: request.GET[k][:4000] for k in ("description", "address") if request.GET.get(k)}
+    areas = Area.objects.only(*AREA_FIELDS)
     code = request.GET.get("at", "").strip()
-    area = Area.objects.filter(code=code).first() if code else None
+    area = areas.filter(code=code).first() if code else None
     if area is None and request.GET.get("community", "").isdigit():
-        area = Area.objects.filter(pk=int(request.GET["community"]), level=Level.COMMUNITY).first()
+        area = areas.filter(pk=int(request.GET["community"]), level=Level.COMMUNITY).first()
     if area is None and request.user.is_authenticated:
         home = Resident.objects.filter(user=request.user).values_list("household__path", flat=True).first()
         if home:
-            area = Area.objects.filter(code__in=_path_codes(home), level=Level.COMMUNITY).first()
+            area = areas.filter(code__in=_path_codes(home), level=Level.COMMUNITY).first()
     if area is None:
         return initial
     if area.level == Level.UNIT:
@@ -95,9 +98,7 @@ def _preselect(request) -> dict:
     elif area.level == Level.BUILDING:
         initial["building"] = area
     if area.level in (Level.COMMUNITY, Level.GRID, Level.BUILDING, Level.UNIT):
-        initial["community"] = Area.objects.filter(
-            code__in=area.ancestor_codes(), level=Level.COMMUNITY
-        ).first()
+        initial["community"] = areas.filter(code__in=area.ancestor_codes(), level=Level.COMMUNITY).first()
     return initial
 
 
@@ -108,7 +109,7 @@ def _bound_area(form, name: str):
         if not value:
             return None
         try:
-            return Area.objects.filter(pk=int(value)).first()
+            return Area.objects.only(*AREA_FIELDS).filter(pk=int(value)).first()
         except (TypeError, ValueError):
             return None
     return form.initial.get(name)
@@ -411,7 +412,7 @@ def wall(request, code: str):
     """问题墙 + 回音壁 for a street, community or grid: what was raised, done and in progress, and
     the latest public cases with what was done, without personal details. Open to everyone."""
     area = get_object_or_404(
-        Area.objects.only("id", "code", "name", "path", "level", "parent_id"),
+        Area.objects.only(*AREA_FIELDS),
         code=code,
         level__in=(Level.STREET, Level.COMMUNITY, Level.GRID),
     )
@@ -484,6 +485,7 @@ def wall(request, code: str):
     ancestors = list(
         Area.objects.filter(code__in=area.ancestor_codes(), level__in=(Level.STREET, Level.COMMUNITY))
         .exclude(pk=area.pk)
+        .only("code", "name")
         .order_by("code")
     )
     return render(
