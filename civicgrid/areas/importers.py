@@ -35,7 +35,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import LEVEL_ORDER, Area, Compound, GridKind, Household, Level
-from .services import bulk_create_areas, bulk_create_households, label_point, recount_households
+from .services import BulkLoader, bulk_create_areas, label_point, recount_households
 
 # The levels a GeoJSON file may hold, and the level each one's parent must have.
 GEOJSON_LEVELS = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING]
@@ -100,22 +100,25 @@ def _quiet(_message: str) -> None:
 # ---------------------------------------------------------------- codes
 
 
+CODE_RULES = {
+    Level.CITY: (re.compile(r"\d{6}"), lambda: _("6 digits")),
+    Level.DISTRICT: (re.compile(r"\d{6}"), lambda: _("6 digits")),
+    Level.STREET: (re.compile(r"\d{9}"), lambda: _("%(n)s digits") % {"n": 9}),
+    Level.COMMUNITY: (re.compile(r"\d{12}"), lambda: _("%(n)s digits") % {"n": 12}),
+    Level.GRID: (re.compile(r"\d{15}"), lambda: _("%(n)s digits") % {"n": 15}),
+    Level.BUILDING: (re.compile(r"\d{15}B\d{2}"), lambda: _("grid code + B + 2 digits")),
+    Level.UNIT: (re.compile(r"\d{15}B\d{2}U\d{1,2}"), lambda: _("building code + U + 1 or 2 digits")),
+}
+
+
 def code_problem(level: str, code: str, parent_code: str | None) -> str | None:
     """Why `code` does not fit the national grid pattern for its level and parent (None if it does)."""
-    if level in (Level.CITY, Level.DISTRICT):
-        ok, pattern = re.fullmatch(r"\d{6}", code), _("6 digits")
-    elif level in (Level.STREET, Level.COMMUNITY, Level.GRID):
-        width = {Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}[level]
-        ok, pattern = re.fullmatch(rf"\d{{{width}}}", code), _("%(n)s digits") % {"n": width}
-    elif level == Level.BUILDING:
-        ok, pattern = re.fullmatch(r"\d{15}B\d{2}", code), _("grid code + B + 2 digits")
-    else:
-        ok, pattern = re.fullmatch(r"\d{15}B\d{2}U\d{1,2}", code), _("building code + U + 1 or 2 digits")
-    if not ok:
+    pattern, description = CODE_RULES[level]
+    if not pattern.fullmatch(code):
         return _("code %(code)s does not match the pattern of a %(level)s (%(pattern)s)") % {
             "code": code,
             "level": Level(level).label,
-            "pattern": pattern,
+            "pattern": description(),
         }
     if parent_code and level not in (Level.CITY, Level.DISTRICT) and not code.startswith(parent_code):
         return _("code %(code)s does not begin with its parent's code %(parent)s") % {
@@ -660,9 +663,12 @@ def import_households(source, *, fmt: str | None = None, progress: Progress = _q
             )
         bulk_create_areas([b.area for b in new_buildings.values()])
         result.created[Level.BUILDING] = len(new_buildings)
+        attached = []
         for code, (_row, key) in attach.items():
-            compound = compounds.get(key) or made_compounds[key]
-            Area.objects.filter(code=code, compound__isnull=True).update(compound=compound)
+            building = in_db[code]
+            building.compound = compounds.get(key) or made_compounds[key]
+            attached.append(building)
+        Area.objects.bulk_update(attached, ["compound"], batch_size=1000)
         buildings = {code: b.area for code, b in new_buildings.items()}
         buildings.update({a.code: a for a in in_db.values() if a.level == Level.BUILDING})
         for u in new_units.values():
@@ -673,23 +679,24 @@ def import_households(source, *, fmt: str | None = None, progress: Progress = _q
         units.update({a.code: a for a in existing_units})
         result.existing[Level.BUILDING] = len({a for a in in_db.values() if a.level == Level.BUILDING})
         result.existing[Level.UNIT] = len(existing_units)
-        batch: list[Household] = []
+        loader = BulkLoader(batch_size=PROGRESS_EVERY)
+        loader.table(Household, ["id", "unit_id", "grid_id", "path", "number", "address", "jurisdiction"])
         touched_grids = set()
         for (unit_code, room), (_row, address) in households.items():
             if (unit_code, room) in existing_households:
                 result.existing["household"] += 1
                 continue
             unit = units[unit_code]
-            grid = buildings[unit_code.rsplit("U", 1)[0]].parent
-            touched_grids.add(grid.pk)
-            batch.append(Household(unit=unit, grid=grid, number=room, address=address))
-            if len(batch) >= PROGRESS_EVERY:
-                bulk_create_households(batch)
-                result.created["household"] += len(batch)
+            grid_id = buildings[unit_code.rsplit("U", 1)[0]].parent_id
+            touched_grids.add(grid_id)
+            loader.add(
+                Household,
+                (loader.next_id(Household), unit.pk, grid_id, unit.path, room, address, unit.jurisdiction),
+            )
+            result.created["household"] += 1
+            if result.created["household"] % PROGRESS_EVERY == 0:
                 progress(_("wrote %(n)s households") % {"n": f"{result.created['household']:,}"})
-                batch = []
-        bulk_create_households(batch)
-        result.created["household"] += len(batch)
+        loader.flush()
         recount_households(touched_grids)
     return result
 
@@ -766,5 +773,9 @@ def _compound_key(errors, number, r, grid, compounds, new_compounds) -> tuple[in
     return key
 
 
-def format_errors(errors: Iterable[RowError]) -> str:
-    return "\n".join(str(e) for e in errors)
+def write_error_report(errors: Iterable[RowError], path) -> None:
+    """Every error as a CSV line: row, column, reason (opens in Excel, BOM included)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([_("row"), _("column"), _("reason")])
+        writer.writerows([e.row, e.column, e.message] for e in errors)

@@ -53,20 +53,16 @@ def bulk_create_areas(areas: list[Area], *, batch_size: int = 2000) -> list[Area
     for level in LEVEL_ORDER:
         batch = [a for a in areas if a.level == level]
         for area in batch:
-            area.path = (area.parent.path if area.parent is not None else "") + area.code + "/"
+            parent = area.parent
+            area.path = (parent.path if parent is not None else "") + area.code + "/"
             if not area.jurisdiction:
-                area.jurisdiction = jurisdiction_for(area)
+                # A parent saved or made just before carries it already: no walk up the tree.
+                inherit = (
+                    parent is not None and parent.jurisdiction and level not in (Level.CITY, Level.DISTRICT)
+                )
+                area.jurisdiction = parent.jurisdiction if inherit else jurisdiction_for(area)
         Area.objects.bulk_create(batch, batch_size=batch_size)
     return areas
-
-
-def bulk_create_households(households: list[Household], *, batch_size: int = 2000) -> list[Household]:
-    """Insert many new households; their units and grids are saved areas. Recount the grids after."""
-    for household in households:
-        household.path = household.unit.path
-        household.jurisdiction = household.jurisdiction or household.unit.jurisdiction
-    Household.objects.bulk_create(households, batch_size=batch_size)
-    return households
 
 
 def recount_households(grid_ids) -> None:

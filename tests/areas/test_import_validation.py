@@ -3,6 +3,7 @@ bad row with its column and the reason."""
 
 import csv
 import json
+from io import StringIO
 
 import openpyxl
 import pytest
@@ -307,3 +308,13 @@ def test_error_messages_are_translated(city):
             )
         )
     assert "unknown parent code" in caught.value.errors[0].message
+
+
+def test_the_command_can_write_every_error_to_a_csv_report(city, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", bad_household_rows())
+    report = tmp_path / "report.csv"
+    with pytest.raises(CommandError):
+        call_command("import", "households", str(path), "--report", str(report), stderr=StringIO())
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(lines[0]) == 3
+    assert sorted({int(line[0]) for line in lines[1:]}) == list(range(2, 10))

@@ -7,8 +7,11 @@ Validates the whole file first: with one bad row nothing is imported and every b
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from civicgrid.areas.importers import ImportRejected, import_areas, import_households
+from civicgrid.areas.importers import ImportRejected, import_areas, import_households, write_error_report
 from civicgrid.areas.models import Level
+
+# More errors than this are written to a CSV report rather than all printed.
+SHOWN_ERRORS = 200
 
 
 def label(kind: str) -> str:
@@ -29,8 +32,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--format", choices=["csv", "xlsx"], help="households only; default: from the file name"
         )
+        parser.add_argument(
+            "--report",
+            metavar="FILE.csv",
+            help=f"write every error (row, column, reason) to this CSV file; with more than {SHOWN_ERRORS} "
+            f"errors this is done anyway (next to the input) and only the first {SHOWN_ERRORS} are printed",
+        )
 
-    def handle(self, *args, what, file, format, **options):
+    def handle(self, *args, what, file, format, report, **options):
         def progress(message):
             self.stdout.write("  … " + message)
             self.stdout.flush()
@@ -42,8 +51,16 @@ class Command(BaseCommand):
                 result = import_households(file, fmt=format, progress=progress)
         except ImportRejected as rejected:
             self.stderr.write(_("Nothing was imported. Rows with errors:"))
-            for error in rejected.errors:
+            errors = rejected.errors
+            report_path = report or (f"{file}.errors.csv" if len(errors) > SHOWN_ERRORS else None)
+            for error in errors[:SHOWN_ERRORS] if report_path else errors:
                 self.stderr.write("  " + str(error))
+            if report_path:
+                write_error_report(errors, report_path)
+                self.stderr.write(
+                    _("All %(count)s errors, one per line, are in %(file)s.")
+                    % {"count": f"{len(errors):,}", "file": report_path}
+                )
             raise CommandError(
                 _("%(count)s errors in %(rows)s rows; fix them and import the whole file again.")
                 % {"count": len(rejected.errors), "rows": len({e.row for e in rejected.errors})}
