@@ -132,13 +132,19 @@ class PlaceMixin(forms.Form):
     def place_kwargs(self) -> dict:
         """Keyword arguments for services.intake / settle_on_spot."""
         d = self.cleaned_data
+        area, building, unit = d.get(self.area_field), d.get("building"), d.get("unit")
+        # A steward's unit or a building leader's building is the place itself, not just an area.
+        if area is not None and area.level == Level.UNIT and unit is None:
+            unit, area = area, None
+        elif area is not None and area.level == Level.BUILDING and building is None and unit is None:
+            building, area = area, None
         return {
             "lng": d.get("lng"),
             "lat": d.get("lat"),
             "crs": "wgs84",  # the browser's geolocation gives WGS84
-            "building": d.get("building"),
-            "unit": d.get("unit"),
-            "area": d.get(self.area_field),
+            "building": building,
+            "unit": unit,
+            "area": area,
             "address": d.get("address", ""),
         }
 
@@ -287,8 +293,11 @@ class FieldReportForm(PlaceMixin, ContactMixin):
     photos = PhotosField(label=_("Photos"))
     client_key = ClientKeyField()
 
-    def __init__(self, *args, areas=(), **kwargs):
+    def __init__(self, *args, areas=(), steward: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if steward:  # a unit steward or building leader reports as such (their own level of the chain)
+            self.fields["channel"].choices = [(Channel.STEWARD, Channel.STEWARD.label)]
+            self.fields["channel"].initial = Channel.STEWARD
         self.fields["area"] = AreaChoiceField(areas, required=False, label=_("Area"), empty_label=None)
         self.fields["category"] = category_field()
         self.fields["contact_name"].label = _("Resident's name")

@@ -150,3 +150,23 @@ def test_community_staff_pick_among_the_grids_of_their_community(client, city, p
     client.force_login(people.community_staff)
     areas = client.get(reverse("cases:field_report")).context["areas"]
     assert [a.code for a in areas] == [city.community.code, city.grid.code, city.grid_x.code]
+
+
+def test_a_unit_steward_settles_a_matter_in_their_own_unit(client, city, people):
+    client.force_login(people.steward)
+    response = client.get(reverse("cases:field_report"))
+    assert response.context["areas"] == [city.unit]
+    assert [c for c, _ in response.context["form"].fields["channel"].choices] == [Channel.STEWARD]
+    client.post(
+        reverse("cases:field_report"),
+        {
+            "mode": "settled",
+            "channel": Channel.STEWARD,
+            "description": "楼道灯不亮",
+            "result": "已更换灯泡",
+            "area": city.unit.pk,
+        },
+    )
+    case = Case.objects.get()
+    assert case.state == State.CLOSED and case.level == CaseLevel.UNIT and case.channel == Channel.STEWARD
+    assert (case.unit, case.building, case.grid) == (city.unit, city.building, city.grid)

@@ -140,8 +140,12 @@ def field_report(request):
             _("Field reports are for unit stewards, building leaders, grid workers and community staff.")
         )
     areas = field_areas(user)
+    steward = not people_policy.is_admin(user) and people_policy.roles(user) & FIELD_ROLES <= {
+        Role.UNIT_STEWARD,
+        Role.BUILDING_LEADER,
+    }
     if request.method == "POST":
-        form = FieldReportForm(request.POST, request.FILES, areas=areas)
+        form = FieldReportForm(request.POST, request.FILES, areas=areas, steward=steward)
         if form.is_valid():
             d = form.cleaned_data
             common = {
@@ -185,10 +189,12 @@ def field_report(request):
     else:
         form = FieldReportForm(
             areas=areas,
+            steward=steward,
             initial={
                 "client_key": new_client_key(),
                 "area": areas[0] if areas else None,
                 "mode": request.GET.get("mode", "report"),
+                "channel": Channel.STEWARD if steward else Channel.GRID_PATROL,
             },
         )
     return render(
