@@ -172,3 +172,17 @@ def test_states_of_cases_on_the_wall_read_as_residents_say_them(client, city, wa
     by_ref = {i["case"].ref: i for i in items}
     assert by_ref[wall_cases["closed"].ref]["stage"]["key"] == "done"
     assert by_ref[wall_cases["open"].ref]["case"].state == State.REGISTERED
+
+
+def test_with_several_streets_the_wall_index_lists_them_by_district(client, city):
+    from civicgrid.areas.models import Level
+    from civicgrid.areas.services import create_area
+
+    other = create_area(level=Level.STREET, code="330106002", name="西溪街道", parent=city.district)
+    response = client.get(reverse("cases:wall_index"))
+    html = response.content.decode()
+    assert response.status_code == 200 and "西湖区" in html
+    assert (
+        reverse("cases:wall", args=[city.street.code]) in html
+        and reverse("cases:wall", args=[other.code]) in html
+    )
