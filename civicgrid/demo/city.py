@@ -372,12 +372,23 @@ class Filler:
         return org_id
 
     def branches(self, community: Node, committee_id: int, compounds: list[CompoundInfo]) -> None:
-        """Apply the 三有 rule: a compound with property management, a fence and at least three
-        resident Party members gets its own branch; the others are joined with neighbours."""
+        """Apply the 三有 rule (as party.services.propose_branches does, here in bulk): a compound
+        with property management, a fence and at least three resident Party members gets its own
+        branch; the others are joined with their neighbours (the next compounds in the street
+        plan) in twos and threes, and a group that cannot stand alone (a single 三无 compound, or
+        fewer than three Party members in all) joins the neighbouring group or branch."""
+
+        def qualifies(c: CompoundInfo) -> bool:
+            return c.has_property_management and c.has_fence and len(c.members) >= 3
+
+        def weak(group: list[CompoundInfo]) -> bool:
+            alone = len(group) == 1 and not qualifies(group[0])
+            return alone or sum(len(c.members) for c in group) < 3
+
         groups: list[list[CompoundInfo]] = []
         pending: list[CompoundInfo] = []
         for compound in compounds:
-            if compound.has_property_management and compound.has_fence and len(compound.members) >= 3:
+            if qualifies(compound):
                 groups.append([compound])
             else:
                 pending.append(compound)
@@ -385,10 +396,17 @@ class Filler:
                     groups.append(pending)
                     pending = []
         if pending:
-            if len(pending) == 1 and groups:
-                groups[-1].append(pending[0])
+            groups.append(pending)
+        merged: list[list[CompoundInfo]] = []
+        for group in groups:
+            if merged and weak(group):
+                merged[-1] = merged[-1] + group
             else:
-                groups.append(pending)
+                merged.append(group)
+        if len(merged) > 1 and weak(merged[0]):
+            merged[1] = merged[0] + merged[1]
+            merged.pop(0)
+        groups = merged
         rng, today = self.rng, self.today
         for group in groups:
             set_up_on = today - timedelta(days=rng.randint(200, 2000))

@@ -174,3 +174,16 @@ def test_small_scale_is_one_street_of_eight_communities_forty_grids_and_twelve_t
     assert 11_000 <= Household.objects.count() <= 13_000
     for count in grids.filter(kind=GridKind.RESIDENTIAL).values_list("households_count", flat=True):
         assert 200 <= count <= 400
+
+
+def test_branches_agree_with_the_party_services_reading_of_the_three_haves_rule(tiny_city):
+    from civicgrid.party.services import MIN_MEMBERS, assess_compound
+
+    for branch in PartyOrganization.objects.filter(level=OrgLevel.BRANCH).prefetch_related("compounds"):
+        assessments = [assess_compound(c) for c in branch.compounds.all()]
+        if not branch.is_joint:
+            assert assessments[0].qualifies
+        assert sum(a.party_members for a in assessments) >= MIN_MEMBERS
+    for compound in Compound.objects.all():
+        if not assess_compound(compound).qualifies:
+            assert compound.branches.get().is_joint
