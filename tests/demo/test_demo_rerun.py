@@ -95,3 +95,12 @@ def test_a_step_registered_later_is_added_to_an_existing_city_without_rebuild(ti
     assert extra_step == [("generate", "tiny", DemoRun.objects.get().seed)]
     assert set(Area.objects.values_list("pk", flat=True)) == areas
     assert DemoRun.objects.get().steps == ["city", "test-extra"]
+
+
+def test_only_generates_the_named_steps_and_a_later_run_adds_the_rest(db, extra_step):
+    run_demo(scale="tiny", only=["city"])
+    assert extra_step == [] and DemoRun.objects.get().steps == ["city"]
+    run_demo(scale="tiny")
+    assert [call[0] for call in extra_step] == ["generate"]
+    with pytest.raises(CommandError):
+        run_demo(scale="tiny", only=["no-such-step"])

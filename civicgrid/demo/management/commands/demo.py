@@ -41,11 +41,24 @@ class Command(BaseCommand):
             "--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same city)."
         )
         parser.add_argument("--timings", metavar="FILE", help="Also write the phase timings as JSON to FILE.")
+        parser.add_argument(
+            "--only",
+            metavar="STEP",
+            action="append",
+            help="Generate only these registered steps (repeatable; e.g. --only city). A later run "
+            "without --only adds the others.",
+        )
 
-    def handle(self, *args, scale, rebuild, seed, timings, **options):
+    def handle(self, *args, scale, rebuild, seed, timings, only, **options):
         started = time.perf_counter()
         progress = registry.Progress(self.line)
         steps = registry.steps()
+        unknown = set(only or ()) - {s.name for s in steps}
+        if unknown:
+            raise CommandError(
+                _("Unknown demo step %(names)s; the steps are: %(steps)s.")
+                % {"names": ", ".join(sorted(unknown)), "steps": ", ".join(s.name for s in steps)}
+            )
         run = DemoRun.objects.order_by("pk").first()
 
         if rebuild:
@@ -70,7 +83,7 @@ class Command(BaseCommand):
                 _("Generating the demo city at scale %(scale)s (seed %(seed)s) …")
                 % {"scale": scale, "seed": seed}
             )
-        elif set(run.steps) >= {s.name for s in steps}:
+        elif set(run.steps) >= {s.name for s in steps if not only or s.name in only}:
             self.line(
                 _(
                     "Reusing the demo city generated on %(date)s (scale %(scale)s, seed %(seed)s); "
@@ -90,7 +103,7 @@ class Command(BaseCommand):
 
         ctx = registry.DemoContext(SCALES[run.scale], run.seed, progress, self.line)
         for step in steps:
-            if step.name in run.steps:
+            if step.name in run.steps or (only and step.name not in only):
                 continue
             with transaction.atomic():
                 step.generate(ctx)
