@@ -143,6 +143,13 @@ class Row:
     def value(self, name):
         return getattr(self.figures, name)
 
+    @property
+    def cells(self) -> list[str]:
+        """The row's table cells, formatted once (a page has a few hundred)."""
+        from .templatetags.figures_format import format_figure
+
+        return [format_figure(self.value(key), kind) for key, _label, kind in TABLE_COLUMNS]
+
 
 @dataclass
 class Report:
@@ -155,6 +162,7 @@ class Report:
     departments: list[Row] = field(default_factory=list)
     categories: list[Row] = field(default_factory=list)
     months: list[Row] = field(default_factory=list)
+    top_categories: list[Category] = field(default_factory=list)
 
 
 def category_name(category: Category, lang: str | None = None) -> str:
@@ -163,7 +171,16 @@ def category_name(category: Category, lang: str | None = None) -> str:
     return category.name
 
 
-def build(area: Area, period: Period, *, category=None, department=None, lang=None) -> Report:
+def build(
+    area: Area,
+    period: Period,
+    *,
+    category=None,
+    department=None,
+    lang=None,
+    categories=None,
+    departments=None,
+) -> Report:
     """The figures of an area for a period, with its child areas, departments, categories and months.
 
     Filtered by a category or a department, the child table is read per child (a street has tens of
@@ -172,6 +189,7 @@ def build(area: Area, period: Period, *, category=None, department=None, lang=No
     start, end = period.start, period.end
     summary = rollups.figures(area, start=start, end=end, category=category, department=department)
     report = Report(area, period, category, department, summary)
+    report.top_categories = categories if categories is not None else top_categories()
     children = list(Area.objects.filter(parent=area, level__in=rollups.ROLLUP_LEVELS).order_by("code"))
     if category is None and department is None:
         by_child = rollups.breakdown(area, by="child", start=start, end=end)
@@ -185,13 +203,16 @@ def build(area: Area, period: Period, *, category=None, department=None, lang=No
     ]
     if category is None and department is None:
         by_dept = rollups.breakdown(area, by="department", start=start, end=end)
-        depts = Department.objects.in_bulk(list(by_dept))
+        depts = {d.pk: d for d in departments or ()}
+        missing = [pk for pk in by_dept if pk not in depts]
+        if missing:
+            depts.update(Department.objects.in_bulk(missing))
         report.departments = sorted(
             (Row(pk, depts[pk].name if pk in depts else str(pk), f) for pk, f in by_dept.items()),
             key=lambda r: (-r.figures.reported, r.label),
         )
         by_cat = rollups.breakdown(area, by="category", start=start, end=end)
-        cats = Category.objects.in_bulk(list(by_cat))
+        cats = {c.pk: c for c in report.top_categories}
         report.categories = sorted(
             (
                 Row(pk, category_name(cats[pk], lang) if pk in cats else str(pk), f, code=cats[pk].code)
@@ -206,6 +227,7 @@ def build(area: Area, period: Period, *, category=None, department=None, lang=No
 
 
 def top_categories() -> list[Category]:
+    """The top-level categories: the rollups' category grain."""
     return list(Category.objects.filter(parent__isnull=True).order_by("sort", "code"))
 
 

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
 from civicgrid.cases import rollups
-from civicgrid.cases.models import Category
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
@@ -61,14 +60,23 @@ def _load(request, code: str):
             raise Http404
     if not figures.may_view_area(user, area) and not figures.department_scope(user, department, area):
         raise PermissionDenied
+    categories = figures.top_categories()
+    departments = figures.departments_for(area) if figures.may_view_area(user, area) else []
     category = None
     cat_id = _int(request.GET.get("category"))
     if cat_id and department is None:
-        category = Category.objects.filter(pk=cat_id, parent__isnull=True).first()
+        category = next((c for c in categories if c.pk == cat_id), None)
     period = figures.parse_period(request.GET)
     report = figures.build(
-        area, period, category=category, department=department, lang=translation.get_language()
+        area,
+        period,
+        category=category,
+        department=department,
+        lang=translation.get_language(),
+        categories=categories,
+        departments=departments,
     )
+    report.departments_list = departments
     return area, period, category, department, report
 
 
@@ -114,8 +122,8 @@ def area(request, code: str):
             "rates": [(key, label, kind, getattr(report.summary, key)) for key, label, kind in figures.RATES],
             "counts": [(key, label, getattr(report.summary, key)) for key, label in figures.COUNTS],
             "columns": figures.TABLE_COLUMNS,
-            "categories": figures.top_categories() if show_filters else [],
-            "departments": figures.departments_for(area) if show_filters else [],
+            "categories": report.top_categories if show_filters else [],
+            "departments": report.departments_list if show_filters else [],
             "show_filters": show_filters,
             "export_url": reverse("dashboard:export", args=[area.code]) + "?" + _query(period, **base_filter),
             "clear_url": reverse("dashboard:area", args=[area.code]) + "?" + _query(period),

@@ -1,23 +1,25 @@
-"""Formatting of figures: shares as percentages, hours with one decimal, a dash when undefined."""
+"""Formatting of figures: shares as percentages, hours with one decimal, a dash when undefined.
+
+Plain Python formatting (grouping with ",", decimal point "."), which is how both Chinese and
+English write these numbers; it is many times faster than the locale machinery on a page of a few
+hundred cells.
+"""
 
 from django import template
-from django.utils.formats import number_format
 
 register = template.Library()
 
 
-@register.filter
-def figure(value, kind="count"):
+def format_figure(value, kind: str = "count") -> str:
     if value is None:
         return "–"
     if kind == "rate":
-        return number_format(round(value * 100, 1), 1) + "%"
+        return f"{value * 100:.1f}%"
     if kind == "hours":
-        return number_format(round(value, 1), 1)
-    return number_format(value, 0, force_grouping=True)
+        return f"{value:.1f}"
+    return f"{value:,}"
 
 
 @register.filter
-def attr(obj, name):
-    """A figure of a row by name (rows carry a rollups.Figures)."""
-    return obj.value(name) if hasattr(obj, "value") else getattr(obj, name, None)
+def figure(value, kind="count"):
+    return format_figure(value, kind)
