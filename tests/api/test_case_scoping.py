@@ -95,20 +95,16 @@ def test_only_the_lead_department_accepts(city, people, api, cases):
     )
 
 
-def test_a_leader_reads_and_comments_but_takes_no_action(city, people, api, cases):
+def test_a_leader_reads_but_never_writes(city, people, api, cases):
     client = api(people.leader)
     assert client.get(f"/api/v1/cases/{cases.grid1.pk}/").status_code == 200
     response = client.post(
         f"/api/v1/cases/{cases.grid1.pk}/register/", {"expected_version": cases.grid1.version}, format="json"
     )
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
-    assert (
-        client.post(
-            f"/api/v1/cases/{cases.grid1.pk}/comments/", {"text": "请关注"}, format="json"
-        ).status_code
-        == 201
-    )
-    assert client.get(f"/api/v1/cases/{cases.grid1.pk}/").json()["available_actions"] == ["comment"]
+    comment = client.post(f"/api/v1/cases/{cases.grid1.pk}/comments/", {"text": "请关注"}, format="json")
+    assert comment.status_code == 403 and comment.json()["detail"]
+    assert client.get(f"/api/v1/cases/{cases.grid1.pk}/").json()["available_actions"] == []
 
 
 def test_available_actions_follow_role_and_state(city, people, api, cases):
