@@ -153,10 +153,9 @@ class CaseQuerySet(models.QuerySet):
 class Case(JurisdictionModel):
     """A case (事件/工单): anything a resident, grid worker, hotline or petition raises."""
 
-    follow_token_hash = models.CharField(
-        _("follow link (hashed)"), max_length=64, unique=True, editable=False
-    )
-    client_key = models.CharField(_("client key"), max_length=80, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints (so PostgreSQL gets no extra pattern index: never searched by prefix).
+    follow_token_hash = models.CharField(_("follow link (hashed)"), max_length=64, editable=False)
+    client_key = models.CharField(_("client key"), max_length=80, null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COORDINATION)
     is_errand = models.BooleanField(_("errand (代办)"), default=False)
@@ -175,14 +174,28 @@ class Case(JurisdictionModel):
         null=True,
         blank=True,
     )
+    # Buildings and units are found through `path` (prefix), so these need no index of their own.
     building = models.ForeignKey(
-        Area, on_delete=models.SET_NULL, related_name="+", null=True, blank=True, verbose_name=_("building")
+        Area,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+        verbose_name=_("building"),
     )
     unit = models.ForeignKey(
-        Area, on_delete=models.SET_NULL, related_name="+", null=True, blank=True, verbose_name=_("unit")
+        Area,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+        verbose_name=_("unit"),
     )
-    # Path of the deepest known place (unit, building, grid or the area given): scope filters.
-    path = models.CharField(_("path"), max_length=255, db_index=True)
+    # Path of the deepest known place (unit, building, grid or the area given): scope filters by
+    # prefix (index case_path_prefix).
+    path = models.CharField(_("path"), max_length=255)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -227,6 +240,7 @@ class Case(JurisdictionModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         verbose_name=_("suggested department"),
     )
@@ -282,7 +296,12 @@ class Case(JurisdictionModel):
         ordering = ["-reported_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(fields=["follow_token_hash"], name="case_follow_token_unique"),
+            models.UniqueConstraint(fields=["client_key"], name="case_client_key_unique"),
+        ]
         indexes = [
+            models.Index(fields=["path"], name="case_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["state", "path"], name="case_state_path"),
             models.Index(fields=["department", "state"], name="case_department_state"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
@@ -349,12 +368,16 @@ class Case(JurisdictionModel):
 class CaseEvent(models.Model):
     """One line of a case's history: who did what, from which state to which, when and why."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    # Indexed by (case, at) below.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("case")
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         verbose_name=_("by"),
     )
