@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -46,7 +47,7 @@ def w3(moment: datetime | None) -> str | None:
     """W3C datetime with the offset, in the server's time zone, whole seconds."""
     if moment is None:
         return None
-    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+    return moment.astimezone(timezone.get_default_timezone()).replace(microsecond=0).isoformat()
 
 
 def status_of(state: str) -> str:
@@ -104,12 +105,26 @@ post_save.connect(_forget_services, sender=Category, dispatch_uid="open311-servi
 post_delete.connect(_forget_services, sender=Category, dispatch_uid="open311-services-delete")
 
 
-def services_by_code() -> dict[str, Category]:
-    """Service code → category, in the order of the service list."""
+def _services_cache() -> dict:
     if time.monotonic() - _services["loaded"] > SERVICES_SECONDS:
         _services["by_code"] = {c.code: c for c in services_queryset()}
+        _services["by_id"] = {c.pk: c for c in Category.objects.all()}
         _services["loaded"] = time.monotonic()
-    return _services["by_code"]
+    return _services
+
+
+def services_by_code() -> dict[str, Category]:
+    """Service code → category, in the order of the service list."""
+    return _services_cache()["by_code"]
+
+
+def category_by_id(pk: int) -> Category:
+    """Any category (active or not) by id, from the same per-process cache."""
+    found = _services_cache()["by_id"].get(pk)
+    if found is None:
+        found = Category.objects.get(pk=pk)
+        _services["by_id"][pk] = found
+    return found
 
 
 def attribute(question: dict, position: int) -> dict:
@@ -150,84 +165,156 @@ def changeset() -> str:
 # --- requests ------------------------------------------------------------------------------------
 
 
-def place_names(cases) -> dict[str, dict]:
-    """Area code → {name, level} for the communities, grids and buildings the cases lie in."""
+# A case as GeoReport reads it: the columns of the case, and of the main case it may follow.
+ROW_FIELDS = (
+    "id",
+    "jurisdiction",
+    "reported_at",
+    "state",
+    "description",
+    "not_accepted_reason",
+    "result",
+    "closed_at",
+    "resolve_due",
+    "path",
+    "lat",
+    "lng",
+    "category_id",
+    "merged_into_id",
+    "department__name",
+)
+MAIN_FIELDS = (
+    "id",
+    "jurisdiction",
+    "reported_at",
+    "state",
+    "not_accepted_reason",
+    "result",
+    "closed_at",
+    "resolve_due",
+    "merged_into_id",
+    "department__name",
+)
+VALUES = ROW_FIELDS + tuple(f"merged_into__{name}" for name in MAIN_FIELDS)
+
+
+class _RefParts(NamedTuple):
+    pk: int
+    reported_at: datetime
+    jurisdiction: str
+
+
+def ref_of(row: dict) -> str:
+    """The public reference code, computed exactly as Case.ref computes it."""
+    return Case.ref.fget(_RefParts(row["id"], row["reported_at"], row["jurisdiction"]))
+
+
+def place_names(rows) -> dict[str, dict]:
+    """Area code → {name, level} for the streets, communities, grids and buildings the cases lie in."""
     codes = set()
-    for case in cases:
-        codes.update(c for c in case.path.split("/") if c)
-    rows = Area.objects.filter(
+    for row in rows:
+        codes.update(c for c in row["path"].split("/") if c)
+    found = Area.objects.filter(
         code__in=codes, level__in=(Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING)
     ).values("code", "name", "level")
-    return {row["code"]: row for row in rows}
+    return {area["code"]: area for area in found}
 
 
-def _place(case: Case, names: dict[str, dict]) -> tuple[str | None, str | None]:
+def _place(row: dict, names: dict[str, dict]) -> tuple[str | None, str | None]:
     """(address, address_id): the place's names from the most specific to the most general."""
-    known = [names[c] for c in case.path.split("/") if c in names]
+    known = [names[c] for c in row["path"].split("/") if c in names]
     if not known:
         return None, None
-    address = " ".join(row["name"] for row in reversed(known))
+    address = " ".join(area["name"] for area in reversed(known))
     return address, known[-1]["code"]
 
 
-def status_notes(case: Case) -> str | None:
-    if case.state == State.NOT_ACCEPTED:
-        return public_text(case.not_accepted_reason)
-    if case.state == State.CLOSED:
-        return public_text(case.result) or str(State(case.state).label)
-    return str(State(case.state).label)
+def status_notes(main: dict, label) -> str | None:
+    if main["state"] == State.NOT_ACCEPTED:
+        return public_text(main["not_accepted_reason"])
+    if main["state"] == State.CLOSED:
+        return public_text(main["result"]) or label(main["state"])
+    return label(main["state"])
 
 
-def _followed(case: Case) -> Case:
-    """A merged duplicate follows its main case: its reporter gets the main case's feedback."""
-    return case.main_case if case.merged_into_id else case
+def _main(row: dict) -> dict:
+    """The case whose state this one shows: itself, or for a merged duplicate its main case (合并)."""
+    if not row["merged_into_id"]:
+        return row
+    if row["merged_into__merged_into_id"]:  # merged into a case that was merged in turn: walk the chain
+        main = Case.objects.select_related("department").get(pk=row["id"]).main_case
+        return {name: getattr(main, name) for name in MAIN_FIELDS if "__" not in name} | {
+            "department__name": main.department.name if main.department_id else None
+        }
+    return {name: row[f"merged_into__{name}"] for name in MAIN_FIELDS}
 
 
-def request(case: Case, names: dict[str, dict], *, extensions: bool = False) -> dict:
-    address, address_id = _place(case, names)
-    main = _followed(case)
-    notes = status_notes(main)
-    if main is not case:
-        notes = _("Merged into %(ref)s: %(notes)s") % {"ref": main.ref, "notes": notes}
+class Memo:
+    """What every row of one answer shares, worked out once: category names and notices, state names."""
+
+    def __init__(self):
+        self.categories: dict[int, tuple[Category, str, str]] = {}
+        self.labels: dict[str, str] = {}
+
+    def category(self, pk: int) -> tuple[Category, str, str]:
+        if pk not in self.categories:
+            category = category_by_id(pk)
+            self.categories[pk] = (category, category_name(category), service_notice(category))
+        return self.categories[pk]
+
+    def label(self, state: str) -> str:
+        if state not in self.labels:
+            self.labels[state] = str(State(state).label)
+        return self.labels[state]
+
+
+def request(row: dict, names: dict[str, dict], memo: Memo, events: list | None = None) -> dict:
+    """One request; `events` (public timeline rows) are given when extensions are asked for."""
+    address, address_id = _place(row, names)
+    category, name, notice = memo.category(row["category_id"])
+    main = _main(row)
+    notes = status_notes(main, memo.label)
+    if main is not row:
+        notes = _("Merged into %(ref)s: %(notes)s") % {"ref": ref_of(main), "notes": notes}
     updated = (
-        main.closed_at if main.state == State.CLOSED and main.closed_at else getattr(case, "updated_at", None)
+        main["closed_at"] if main["state"] == State.CLOSED and main["closed_at"] else row.get("updated_at")
     )
     data = {
-        "service_request_id": case.ref,
-        "status": status_of(main.state),
+        "service_request_id": ref_of(row),
+        "status": status_of(main["state"]),
         "status_notes": notes,
-        "service_name": category_name(case.category),
-        "service_code": case.category.code,
-        "description": public_text(case.description),
-        "agency_responsible": main.department.name if main.department_id else None,
-        "service_notice": service_notice(case.category),
-        "requested_datetime": w3(case.reported_at),
-        "updated_datetime": w3(updated or case.reported_at),
-        "expected_datetime": w3(main.resolve_due),
+        "service_name": name,
+        "service_code": category.code,
+        "description": public_text(row["description"]),
+        "agency_responsible": main["department__name"],
+        "service_notice": notice,
+        "requested_datetime": w3(row["reported_at"]),
+        "updated_datetime": w3(updated or row["reported_at"]),
+        "expected_datetime": w3(main["resolve_due"]),
         "address": address,
         "address_id": address_id,
         "zipcode": None,
-        "lat": round(case.lat, 6) if case.lat is not None else None,
-        "long": round(case.lng, 6) if case.lng is not None else None,
+        "lat": round(row["lat"], 6) if row["lat"] is not None else None,
+        "long": round(row["lng"], 6) if row["lng"] is not None else None,
         "media_url": None,
     }
-    if extensions:
+    if events is not None:
         data["extended_attributes"] = {
-            "state": case.state,
-            "state_name": str(State(case.state).label),
-            "department": main.department.name if main.department_id else None,
-            "deadline": w3(main.resolve_due),
+            "state": row["state"],
+            "state_name": memo.label(row["state"]),
+            "department": main["department__name"],
+            "deadline": w3(main["resolve_due"]),
         }
         data["notes"] = [
             {
-                "datetime": w3(event.at),
+                "datetime": w3(event["at"]),
                 "description": public_text(
-                    f"{action_label(event.action)}: {event.note}"
-                    if event.note
-                    else action_label(event.action)
+                    f"{action_label(event['action'])}: {event['note']}"
+                    if event["note"]
+                    else action_label(event["action"])
                 ),
-                "type": event.action,
+                "type": event["action"],
             }
-            for event in case.public_events
+            for event in events
         ]
     return data

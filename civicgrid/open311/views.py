@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -330,64 +330,15 @@ def _readable(ctx: Context):
     return qs
 
 
-# The columns a GeoReport answer reads (a case row has some 60): loading only these keeps a page of
-# 50 cheap to turn into objects.
-CASE_COLUMNS = (
-    "id",
-    "jurisdiction",
-    "reported_at",
-    "state",
-    "description",
-    "not_accepted_reason",
-    "result",
-    "closed_at",
-    "resolve_due",
-    "path",
-    "lat",
-    "lng",
-    "public",
-    "merged_into_id",
-    "department_id",
-    "category__code",
-    "category__name",
-    "category__name_en",
-    "category__respond_hours",
-    "category__resolve_hours",
-    "department__name",
-    *(
-        f"merged_into__{name}"
-        for name in (
-            "jurisdiction",
-            "reported_at",
-            "state",
-            "not_accepted_reason",
-            "result",
-            "closed_at",
-            "resolve_due",
-            "merged_into_id",
-            "department_id",
-            "department__name",
-        )
-    ),
-)
-
-
-def _with_details(qs, extensions: bool):
+def _rows(qs, start: int = 0, stop: int | None = None) -> list[dict]:
+    """The cases (newest first, qs[start:stop]) as value rows: no model objects, so a page stays cheap."""
     last_change = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
-    qs = (
-        qs.select_related("category", "department", "merged_into__department")
-        .only(*CASE_COLUMNS)
-        .annotate(updated_at=Subquery(last_change))
+    rows = (
+        qs.annotate(updated_at=Subquery(last_change))
+        .order_by("-reported_at", "-id")
+        .values(*presenters.VALUES, "updated_at")
     )
-    if extensions:
-        qs = qs.prefetch_related(
-            Prefetch(
-                "events",
-                queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"),
-                to_attr="public_events",
-            )
-        )
-    return qs
+    return list(rows[start:stop])
 
 
 def _by_refs(qs, refs: list[str]):
@@ -401,12 +352,23 @@ def _by_refs(qs, refs: list[str]):
     return qs.filter(q)
 
 
-def _answer_requests(ctx: Context, cases: list[Case], extensions: bool):
-    names = presenters.place_names(cases)
+def _answer_requests(ctx: Context, rows: list[dict], extensions: bool):
+    names = presenters.place_names(rows)
+    memo = presenters.Memo()
+    events: dict[int, list] = {}
+    if extensions:
+        public = CaseEvent.objects.filter(case_id__in=[r["id"] for r in rows], public=True).order_by(
+            "at", "id"
+        )
+        for event in public.values("case_id", "at", "action", "note"):
+            events.setdefault(event["case_id"], []).append(event)
     return render(
         ctx.fmt,
         "service_requests",
-        [presenters.request(c, names, extensions=extensions) for c in cases],
+        [
+            presenters.request(row, names, memo, events.get(row["id"], []) if extensions else None)
+            for row in rows
+        ],
     )
 
 
@@ -420,8 +382,8 @@ def _get_requests(request, ctx: Context):
             raise Open311Error(
                 400, _("Ask for at most %(n)d service_request_id at once.") % {"n": MAX_PAGE_SIZE}
             )
-        cases = list(_with_details(_by_refs(qs, ids), extensions).order_by("-reported_at", "-id"))
-        return _answer_requests(ctx, cases, extensions)
+        rows = _rows(_by_refs(qs, ids))
+        return _answer_requests(ctx, rows, extensions)
     codes = _comma_list(params, "service_code")
     if codes:
         qs = qs.filter(category__code__in=codes)
@@ -450,8 +412,8 @@ def _get_requests(request, ctx: Context):
     page = _int_param(params, "page", 1, 1, 100_000)
     page_size = _int_param(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = (page - 1) * page_size
-    cases = list(_with_details(qs, extensions).order_by("-reported_at", "-id")[offset : offset + page_size])
-    return _answer_requests(ctx, cases, extensions)
+    rows = _rows(qs, offset, offset + page_size)
+    return _answer_requests(ctx, rows, extensions)
 
 
 @endpoint(methods=("GET", "POST"))
@@ -466,10 +428,10 @@ def requests(request, ctx: Context):
 @endpoint()
 def request_detail(request, ctx: Context, service_request_id: str):
     extensions = (ctx.params.get("extensions") or "").strip().lower() == "true"
-    cases = list(_with_details(_by_refs(_readable(ctx), [service_request_id]), extensions))
-    if not cases:
+    rows = _rows(_by_refs(_readable(ctx), [service_request_id]))
+    if not rows:
         raise Open311Error(404, _("service_request_id “%(id)s” was not found.") % {"id": service_request_id})
-    return _answer_requests(ctx, cases, extensions)
+    return _answer_requests(ctx, rows, extensions)
 
 
 @endpoint()
