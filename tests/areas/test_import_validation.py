@@ -318,3 +318,11 @@ def test_the_command_can_write_every_error_to_a_csv_report(city, tmp_path):
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert len(lines[0]) == 3
     assert sorted({int(line[0]) for line in lines[1:]}) == list(range(2, 10))
+
+
+def test_an_open_file_as_uploaded_is_read_as_well_as_a_path(city, table, tmp_path):
+    path = table(household_rows())
+    with open(path, "rb") as upload:
+        result = import_households(upload, fmt=path.suffix.lstrip("."))
+        assert not upload.closed
+    assert result.created["household"] == 4
