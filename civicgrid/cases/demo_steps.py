@@ -591,6 +591,7 @@ class Year:
                     events.append(
                         CaseEvent(
                             case_id=w.case.pk,
+                            jurisdiction=w.case.jurisdiction,
                             action=action,
                             from_state=frm,
                             to_state=to,
@@ -602,12 +603,16 @@ class Year:
                         )  # fmt: skip
                     )
                 for reason, at, due in w.orders:
-                    orders.append(SupervisionOrder(case_id=w.case.pk, reason=reason, at=at, due=due))
+                    orders.append(
+                        SupervisionOrder(
+                            case_id=w.case.pk, jurisdiction=w.case.jurisdiction, reason=reason, at=at, due=due
+                        )
+                    )
                 for hours, reason, by, asked, granted, decided in w.extensions:
                     done = decided <= self.now
                     extensions.append(
                         ExtensionRequest(
-                            case_id=w.case.pk, hours=hours, reason=reason, requested_by_id=by, requested_at=asked,
+                            case_id=w.case.pk, jurisdiction=w.case.jurisdiction, hours=hours, reason=reason, requested_by_id=by, requested_at=asked,
                             status=(ExtensionStatus.GRANTED if granted else ExtensionStatus.REFUSED)
                             if done else ExtensionStatus.PENDING,
                             decided_by_id=self.dispatcher if done else None, decided_at=decided if done else None,

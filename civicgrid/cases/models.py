@@ -365,8 +365,10 @@ class Case(JurisdictionModel):
         return time_status(self, now)
 
 
-class CaseEvent(models.Model):
-    """One line of a case's history: who did what, from which state to which, when and why."""
+class CaseEvent(JurisdictionModel):
+    """One line of a case's history: who did what, from which state to which, when and why.
+
+    Like every row that hangs off a case, it carries the case's jurisdiction (the tenant key)."""
 
     # Indexed by (case, at) below.
     case = models.ForeignKey(
@@ -416,7 +418,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"cases/{now:%Y/%m}/{instance.case_id}-{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(JurisdictionModel):
     """A photo of a case. Only images (JPEG, PNG, WebP) with metadata stripped are kept."""
 
     case = models.ForeignKey(
@@ -455,7 +457,7 @@ class ExtensionStatus(models.TextChoices):
     REFUSED = "refused", _("refused")
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(JurisdictionModel):
     """延期: the handler asks for more working hours; the dispatcher grants or refuses."""
 
     case = models.ForeignKey(
@@ -494,7 +496,7 @@ class ExtensionRequest(models.Model):
         return f"{self.case_id} +{self.hours}h {self.status}"
 
 
-class SupervisionOrder(models.Model):
+class SupervisionOrder(JurisdictionModel):
     """督办: an order to act on a case, issued by a supervisor or automatically when overdue."""
 
     case = models.ForeignKey(

@@ -299,6 +299,7 @@ def _event(
     if public is None:
         public = transition.public if transition else True
     return CaseEvent.objects.create(
+        jurisdiction=case.jurisdiction,
         case=case,
         actor=_actor(by),
         action=action,
@@ -576,6 +577,7 @@ def intake(
             )
             if auto:
                 CaseEvent.objects.create(
+                    jurisdiction=case.jurisdiction,
                     case=case,
                     actor=None,
                     action="dispatch",
@@ -693,6 +695,7 @@ def _clean(upload):
 
 def _save_photo(case: Case, photo, by, kind: str) -> Attachment:
     attachment = Attachment(
+        jurisdiction=case.jurisdiction,
         case=case,
         content_type=photo.content_type,
         size=len(photo.content),
@@ -855,7 +858,12 @@ def request_extension(
     if move.case.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
         raise ValidationError(_("An extension request for this case is already waiting for a decision."))
     request = ExtensionRequest.objects.create(
-        case=move.case, hours=hours, reason=reason[:300], requested_by=_actor(by), requested_at=move.now
+        jurisdiction=move.case.jurisdiction,
+        case=move.case,
+        hours=hours,
+        reason=reason[:300],
+        requested_by=_actor(by),
+        requested_at=move.now,
     )
     move.finish(reason, data={"request": request.pk, "hours": hours}, request=request.pk)
     return request
@@ -1019,6 +1027,7 @@ def rate(
                 data["reopened"] = True
             else:
                 SupervisionOrder.objects.create(
+                    jurisdiction=c.jurisdiction,
                     case=c,
                     issued_by=None,
                     reason="unsatisfied",
@@ -1080,6 +1089,7 @@ def supervise(
     note = _require(note, _("Say what must be done."))
     move = _Move(case, "supervise", by, expected_version)
     order = SupervisionOrder.objects.create(
+        jurisdiction=move.case.jurisdiction,
         case=move.case,
         issued_by=_actor(by),
         reason="manual",
@@ -1110,6 +1120,7 @@ def merge(duplicates: Iterable, into, by, *, note: str = "") -> Case:
     main.version += 1
     main.save(update_fields=["version"])
     CaseEvent.objects.create(
+        jurisdiction=main.jurisdiction,
         case=main,
         actor=_actor(by),
         action="merge",

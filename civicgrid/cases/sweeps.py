@@ -40,8 +40,8 @@ SWEEP_SECONDS = 60
 # Working hours a supervision order gives to act.
 SUPERVISION_HOURS = 8
 # Columns returned for each updated case (the rollup key and the history row's state).
-RETURNING = ["id", "state", "level", "reported_month", "path", "unit_id", "building_id", "top_category_id",
-             "department_id"]  # fmt: skip
+KEYS = ["reported_month", "path", "unit_id", "building_id", "top_category_id", "department_id"]
+RETURNING = ["id", "state", "level", "jurisdiction", *KEYS]
 
 
 def _q(name: str) -> str:
@@ -126,10 +126,10 @@ def _event_data_sql(step: Step, source: str) -> str:
 
 def _history_sql(step: Step, source: str) -> tuple[str, str]:
     """(column list, SELECT list over `source`) of the history rows."""
-    columns = "case_id, actor_id, action, from_state, to_state, note, at, public, data, rollup_pending"
+    columns = "case_id, jurisdiction, actor_id, action, from_state, to_state, note, at, public, data, rollup_pending"
     select = (
-        f"{source}.id, NULL, %s, {source}.{_q('state')}, {source}.{_q('state')}, '', %s, %s, "
-        f"{_event_data_sql(step, source)}, %s"
+        f"{source}.id, {source}.jurisdiction, NULL, %s, {source}.{_q('state')}, {source}.{_q('state')}, '', %s, "
+        f"%s, {_event_data_sql(step, source)}, %s"
     )
     return columns, select
 
@@ -147,10 +147,11 @@ def _run_postgresql(step: Step, now: datetime, order_due: datetime) -> list[tupl
     if step.order_reason:
         sql += (
             f", orders AS (INSERT INTO {_q(SupervisionOrder._meta.db_table)} "
-            f"(case_id, issued_by_id, reason, note, due, at) SELECT id, NULL, %s, '', %s, %s FROM due)"
+            f"(case_id, jurisdiction, issued_by_id, reason, note, due, at) "
+            f"SELECT id, jurisdiction, NULL, %s, '', %s, %s FROM due)"
         )
         params += [step.order_reason, _dt(order_due), _dt(now)]
-    keys = ", ".join(RETURNING[3:])
+    keys = ", ".join(KEYS)
     sql += f" SELECT {keys}, count(*) FROM due GROUP BY {keys}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -179,13 +180,14 @@ def _run_sqlite(step: Step, now: datetime, order_due: datetime) -> list[tuple]:
             )
             if step.order_reason:
                 cursor.execute(
-                    f"INSERT INTO {_q(SupervisionOrder._meta.db_table)} (case_id, issued_by_id, reason, note, due, at) "
-                    f"SELECT id, NULL, %s, '', %s, %s FROM {table} WHERE id IN ({marks})",
+                    f"INSERT INTO {_q(SupervisionOrder._meta.db_table)} "
+                    f"(case_id, jurisdiction, issued_by_id, reason, note, due, at) "
+                    f"SELECT id, jurisdiction, NULL, %s, '', %s, %s FROM {table} WHERE id IN ({marks})",
                     [step.order_reason, _dt(order_due), _dt(now), *chunk],
                 )
     groups: dict[tuple, int] = defaultdict(int)
     for row in rows:
-        groups[tuple(row[3:])] += 1
+        groups[tuple(row[len(RETURNING) - len(KEYS) :])] += 1
     return [(*key, n) for key, n in groups.items()]
 
 

@@ -152,3 +152,15 @@ def test_a_failing_webhook_is_retried_on_its_own(city, people, report):
     assert delivery.attempts == 1 and delivery.done_at is None and delivery.last_error
     assert OutboxEvent.objects.get(topic="case.reported").done_at is not None
     assert InboxMessage.objects.filter(case=case).count() == 1  # not sent twice by the retry
+
+
+def test_rows_hanging_off_a_case_carry_its_jurisdiction(city, people, report):
+    from civicgrid.cases.models import CaseEvent, ExtensionRequest, SupervisionOrder
+
+    case = services.accept(services.dispatch(report(), people.dispatcher, city.dept), people.handler)
+    services.request_extension(case, people.handler, 8, "需要协调")
+    services.supervise(case, people.supervisor, note="请加快")
+    for model in (CaseEvent, ExtensionRequest, SupervisionOrder):
+        assert set(model.objects.filter(case=case).values_list("jurisdiction", flat=True)) == {"330106"}, (
+            model
+        )
