@@ -176,7 +176,7 @@ def plan_city(scale: Scale, rng: random.Random, maker: PersonMaker, loader: Bulk
 
     whole = (0, 0, scale.cols, scale.rows)
     city = node(Level.CITY, CITY_CODE, CITY_NAME, None, whole, CITY_CODE)
-    street_counts = geometry._partition(scale.streets, scale.districts, rng)
+    street_counts = geometry.partition(scale.streets, scale.districts, rng)
     street_names: set[str] = set()
     community_names: set[str] = set()
     for d, (d_block, n_streets) in enumerate(
@@ -505,7 +505,7 @@ class Filler:
         plaza = self.maker.place(used_names) + rng.choice(PLAZA_SUFFIXES)
         n_buildings = rng.randint(2, 5)
         spots = iter(geometry.building_spots(n_buildings, rng))
-        counts = geometry._partition(grid.households, n_buildings, rng)
+        counts = geometry.partition(grid.households, n_buildings, rng)
         for serial, count in enumerate(counts, start=1):
             floors = rng.randint(3, 28)
             per_floor = max(1, math.ceil(count / floors))

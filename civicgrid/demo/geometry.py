@@ -91,7 +91,7 @@ def make_lattice(
     return Lattice(cols, rows, vertices, h_mid, v_mid)
 
 
-def _partition(total: int, parts: int, rng: random.Random) -> list[int]:
+def partition(total: int, parts: int, rng: random.Random) -> list[int]:
     """`total` split into `parts` positive integers as even as possible, the remainder spread at random."""
     base, extra = divmod(total, parts)
     sizes = [base] * parts
@@ -113,13 +113,13 @@ def split_block(block: Block, n: int, rng: random.Random) -> list[Block]:
     strips = max(1, min(height, n, round(math.sqrt(n * height / width))))
     while math.ceil(n / strips) > width:
         strips += 1
-    counts = _partition(n, strips, rng)
-    heights = _partition(height, strips, rng)
+    counts = partition(n, strips, rng)
+    heights = partition(height, strips, rng)
     blocks: list[Block] = []
     top = r1
     for count, strip_height in zip(counts, heights, strict=True):
         left = c0
-        for strip_width in _partition(width, count, rng):
+        for strip_width in partition(width, count, rng):
             blocks.append((left, top - strip_height, left + strip_width, top))
             left += strip_width
         top -= strip_height
