@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -37,6 +37,10 @@ from .models import SWEEP_LEVEL, SWEEP_REMIND, SWEEP_RESOLVE, SWEEP_RESPOND, Cas
 log = logging.getLogger("civicgrid.sweep")
 
 SWEEP_SECONDS = 60
+# Most cases one step takes in one transaction: a backlog is worked off in several short
+# transactions, so no sweep holds row locks for long (and cases someone is acting on are skipped,
+# SKIP LOCKED, and picked up by the next batch or the next minute).
+BATCH = 5000
 # Working hours a supervision order gives to act.
 SUPERVISION_HOURS = 8
 # Columns returned for each updated case (the rollup key and the history row's state).
@@ -53,13 +57,17 @@ def _dt(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _where(condition, due_field: str, now: datetime) -> tuple[str, list]:
-    """The WHERE clause (SQL, params) of a step: its partial-index condition and `due_field <= now`,
-    compiled by Django so that it matches the index predicate exactly."""
+def _where(condition, due_field: str, now: datetime, batch: int) -> tuple[str, list]:
+    """The WHERE clause (SQL, params) of a step: the ids of at most `batch` due cases, earliest
+    first, found by its partial-index condition and `due_field <= now` (compiled by Django, so that it
+    matches the index predicate exactly) and locked unless someone else holds them."""
     query = Case.objects.filter(condition, **{f"{due_field}__lte": now}).query
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.where)
-    return sql, list(params)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    table = _q(Case._meta.db_table)
+    inner = f"SELECT id FROM {table} WHERE {sql} ORDER BY {_q(due_field)} LIMIT %s{lock}"
+    return f"{table}.id IN ({inner})", [*params, batch]
 
 
 @dataclass
@@ -134,8 +142,8 @@ def _history_sql(step: Step, source: str) -> tuple[str, str]:
     return columns, select
 
 
-def _run_postgresql(step: Step, now: datetime, order_due: datetime) -> list[tuple]:
-    where, where_params = _where(step.condition, step.due_field, now)
+def _run_postgresql(step: Step, now: datetime, order_due: datetime, batch: int) -> list[tuple]:
+    where, where_params = _where(step.condition, step.due_field, now, batch)
     set_sql, set_params = _set_clause(step, now)
     table = _q(Case._meta.db_table)
     cols, select = _history_sql(step, "due")
@@ -158,8 +166,8 @@ def _run_postgresql(step: Step, now: datetime, order_due: datetime) -> list[tupl
         return cursor.fetchall()
 
 
-def _run_sqlite(step: Step, now: datetime, order_due: datetime) -> list[tuple]:
-    where, where_params = _where(step.condition, step.due_field, now)
+def _run_sqlite(step: Step, now: datetime, order_due: datetime, batch: int) -> list[tuple]:
+    where, where_params = _where(step.condition, step.due_field, now, batch)
     set_sql, set_params = _set_clause(step, now)
     table = _q(Case._meta.db_table)
     with connection.cursor() as cursor:
@@ -203,8 +211,9 @@ def _rollup_entries(groups: list[tuple]) -> list:
     return [[*key, {"overdue_open": n}] for key, n in entries.items()]
 
 
-def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Run every step once, in one transaction; returns how many cases each step touched."""
+def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
+    """Run every step once, in one transaction, on at most `batch` cases each; returns how many cases
+    each step touched (a step that touched `batch` may have more waiting: see `sweep_all`)."""
     from civicgrid.core.workcalendar import add_working_hours
 
     now = now or timezone.now()
@@ -213,7 +222,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     counts = {}
     with transaction.atomic():
         for step in STEPS:
-            groups = run(step, now, order_due)
+            groups = run(step, now, order_due, batch)
             counts[step.name] = sum(g[-1] for g in groups)
             if step.counts_overdue and groups:
                 rollups.apply(_rollup_entries(groups))
@@ -222,9 +231,24 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def sweep_all(now: datetime | None = None, batch: int = BATCH) -> tuple[dict[str, int], int]:
+    """Sweep until nothing due is left: (total counts, number of transactions). Each batch gets its
+    own timestamp (a microsecond apart), which is how its notifications find its cases."""
+    now = now or timezone.now()
+    totals: dict[str, int] = {}
+    rounds = 0
+    while True:
+        counts = sweep(now + timedelta(microseconds=rounds), batch)
+        rounds += 1
+        for key, n in counts.items():
+            totals[key] = totals.get(key, 0) + n
+        if max(counts.values()) < batch:
+            return totals, rounds
+
+
 @outbox.periodic(SWEEP_SECONDS, name="cases.sweep")
 def periodic_sweep():
-    counts = sweep()
+    counts, _rounds = sweep_all()
     if any(counts.values()):
         log.info("sweep: %s", counts)
     return counts

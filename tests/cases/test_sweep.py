@@ -147,3 +147,19 @@ def test_the_sweep_bumps_the_version_so_a_stale_action_conflicts(city, people, r
         sweeps.sweep()
         with pytest.raises(services.CaseConflict):
             services.register(case, people.grid_worker, expected_version=seen)
+
+
+def test_a_backlog_is_worked_off_in_short_batches(city, people, report):
+    with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
+        cases = [report(description="楼道灯坏了") for _ in range(5)]
+    with time_machine.travel(at(2026, 3, 4, 9, 1), tick=False):
+        totals, rounds = sweeps.sweep_all(batch=2)
+        outbox.drain()
+    assert totals["escalate"] == 5 and rounds == 3
+    assert all(Case.objects.get(pk=c.pk).level == CaseLevel.BRANCH for c in cases)
+    assert CaseEvent.objects.filter(action="auto_escalate").count() == 5
+    # one message per case for the branch secretary, although the batches ran in the same minute
+    with translation.override(settings.LANGUAGE_CODE):
+        label = action_label("auto_escalate")
+    escalated = InboxMessage.objects.filter(user=people.secretary, text__contains=label)
+    assert sorted(escalated.values_list("case_id", flat=True)) == sorted(c.pk for c in cases)
