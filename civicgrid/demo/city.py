@@ -737,7 +737,9 @@ def cleanup(ctx: DemoContext) -> None:
         if not truncated:
             for model, table in zip(BASE_TABLES, tables, strict=True):
                 cursor.execute(f"DELETE FROM {table}")
-                label = table if model._meta.auto_created else str(model._meta.verbose_name_plural)
+                label = (
+                    model._meta.db_table if model._meta.auto_created else str(model._meta.verbose_name_plural)
+                )
                 phase.add(label, max(cursor.rowcount, 0))
         demo_users = get_user_model().objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN)
         AccessLog.objects.filter(user__in=demo_users).delete()
