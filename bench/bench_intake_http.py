@@ -105,10 +105,12 @@ def main(argv=None) -> int:
     script = intake_script(token, points)
     try:
         common.wrk(server.base, script, 3, 8)  # warm up
-        result = common.wrk(server.base, script, args.duration, args.connections)
+        with common.CpuMeter(server, args.database_url) as cpu:
+            result = common.wrk(server.base, script, args.duration, args.connections)
     finally:
         server.stop()
     common.report("POST /api/v1/cases/ (resident report)", result)
+    common.report_cpu(result, cpu)
     in_flight = args.web_workers * 4
     many = common.pg_commit_rate(args.database_url, in_flight, 10)
     one = common.pg_commit_rate(args.database_url, 1, 5)

@@ -14,7 +14,9 @@ What it does, every step printed:
    the services, so the status filters have both kinds to find;
 3. starts `civicgrid serve --no-worker` (gunicorn, loopback only) and waits for it;
 4. GET: wrk asks for pages of 50 with random filters (status, service_code, a 90-day window inside the
-   year, page 1–3), and reports requests/s and the latency percentiles;
+   year, page 1–3): once with a few connections (--get-connections, fewer than the server's threads,
+   so the percentiles are the requests' own latency, not time queued), once with --connections to
+   find the rate at saturation;
 5. POST: wrk posts form-encoded requests (random service and point, a unique description, an
    Idempotency-Key header as the docs ask of apps);
 6. right after, pgbench measures the database's own single-row INSERT+COMMIT rate with as many
@@ -228,6 +230,63 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            children = []
+        todo.extend(int(c) for c in children)
+    return found
+
+
+def _pg_backends(database_url: str) -> list[int]:
+    import psycopg
+
+    name = urlparse(database_url).path.lstrip("/")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds used during a load by the web server's processes and by its PostgreSQL backends
+    (the other processes on the machine are not counted)."""
+
+    def __init__(self, server: Server, database_url: str):
+        self.server, self.database_url = server, database_url
+
+    def __enter__(self):
+        self.app_pids = _tree(self.server.process.pid)
+        self.app = sum(_cpu_seconds(p) for p in self.app_pids)
+        self.pg_pids = _pg_backends(self.database_url)
+        self.pg = sum(_cpu_seconds(p) for p in self.pg_pids)
+        return self
+
+    def __exit__(self, *exc):
+        self.app = sum(_cpu_seconds(p) for p in self.app_pids) - self.app
+        self.pg = sum(_cpu_seconds(p) for p in self.pg_pids) - self.pg
+        return False
+
+
 def wrk(url: str, script: str, duration: int, connections: int, threads: int = 2) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -379,11 +438,30 @@ def report(name: str, result: dict) -> None:
     )
 
 
+def report_cpu(result: dict, cpu: CpuMeter) -> None:
+    """CPU per request, and the rate two idle cores could sustain at that cost."""
+    app = cpu.app / result["requests"] * 1000
+    pg = cpu.pg / result["requests"] * 1000
+    result["cpu_ms_per_request"] = {"app": app, "postgresql": pg}
+    ceiling = 2000 / (app + pg) if app + pg else 0
+    result["two_core_ceiling_rps"] = ceiling
+    say(
+        f"  CPU per request: web server {app:.2f} ms + PostgreSQL {pg:.2f} ms "
+        f"→ two idle cores could serve about {ceiling:.0f} requests/s (wrk not counted)"
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("CIVICGRID_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per phase")
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections for the POST load")
+    parser.add_argument(
+        "--get-connections",
+        type=int,
+        default=4,
+        help="wrk connections for the GET latency run (fewer than the server's threads: latency, not queueing)",
+    )
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--year-cases", type=int, default=30000, help="cases in the street's year")
     parser.add_argument("--only", choices=["get", "post"], help="run one phase")
@@ -402,23 +480,36 @@ def main(argv=None) -> int:
     key = bench_key()
     codes = service_codes()
     points = street_points(rng, 500)
-    figures: dict = {"connections": args.connections, "web_workers": args.web_workers}
+    figures: dict = {
+        "connections": args.connections,
+        "web_workers": args.web_workers,
+        "load_before": os.getloadavg(),
+    }
 
     server = Server(args.database_url, args.web_workers)
+    say(
+        f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes share the 2 cores)"
+    )
     say(f"serving on {server.base} ({args.web_workers} gunicorn workers × 4 threads, no background worker)")
     try:
         if args.only in (None, "get"):
-            wrk(server.base, get_script(get_queries(key, codes, rng)), 3, 8)  # warm up
-            result = wrk(
-                server.base, get_script(get_queries(key, codes, rng)), args.duration, args.connections
-            )
-            report("GET requests.json (page of 50, filters)", result)
+            script = get_script(get_queries(key, codes, rng))
+            wrk(server.base, script, 3, 8)  # warm up
+            with CpuMeter(server, args.database_url) as cpu:
+                result = wrk(server.base, script, args.duration, args.get_connections)
+            report(f"GET requests.json (page of 50, filters), {args.get_connections} connections", result)
+            report_cpu(result, cpu)
             figures["get"] = result
+            result = wrk(server.base, script, args.duration, args.connections)
+            report(f"GET requests.json at saturation, {args.connections} connections", result)
+            figures["get_saturated"] = result
         if args.only in (None, "post"):
             script = post_script("/open311/v2/requests.json", key, codes, points)
             wrk(server.base, script, 3, 8)  # warm up
-            result = wrk(server.base, script, args.duration, args.connections)
-            report("POST requests.json", result)
+            with CpuMeter(server, args.database_url) as cpu:
+                result = wrk(server.base, script, args.duration, args.connections)
+            report(f"POST requests.json, {args.connections} connections", result)
+            report_cpu(result, cpu)
             figures["post"] = result
     finally:
         server.stop()

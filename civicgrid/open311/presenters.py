@@ -118,6 +118,11 @@ def services_by_code() -> dict[str, Category]:
     return _services_cache()["by_code"]
 
 
+def all_categories():
+    """Every category (active or not), from the per-process cache."""
+    return _services_cache()["by_id"].values()
+
+
 def category_by_id(pk: int) -> Category:
     """Any category (active or not) by id, from the same per-process cache."""
     found = _services_cache()["by_id"].get(pk)
@@ -195,7 +200,6 @@ MAIN_FIELDS = (
     "merged_into_id",
     "department__name",
 )
-VALUES = ROW_FIELDS + tuple(f"merged_into__{name}" for name in MAIN_FIELDS)
 
 
 class _RefParts(NamedTuple):
@@ -209,15 +213,34 @@ def ref_of(row: dict) -> str:
     return Case.ref.fget(_RefParts(row["id"], row["reported_at"], row["jurisdiction"]))
 
 
+# Names of the places cases lie in, kept per process (areas are renamed a few times a year): a page
+# of requests then needs no query for its addresses. Forgotten when any area is saved or deleted.
+PLACE_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING)
+PLACES_MAX = 200_000
+_places: dict[str, dict | None] = {}
+
+
+def _forget_places(*args, **kwargs) -> None:
+    _places.clear()
+
+
+post_save.connect(_forget_places, sender=Area, dispatch_uid="open311-places-save")
+post_delete.connect(_forget_places, sender=Area, dispatch_uid="open311-places-delete")
+
+
 def place_names(rows) -> dict[str, dict]:
-    """Area code → {name, level} for the streets, communities, grids and buildings the cases lie in."""
-    codes = set()
-    for row in rows:
-        codes.update(c for c in row["path"].split("/") if c)
-    found = Area.objects.filter(
-        code__in=codes, level__in=(Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING)
-    ).values("code", "name", "level")
-    return {area["code"]: area for area in found}
+    """Area code → {code, name, level} for the streets, communities, grids and buildings the cases lie
+    in (codes of other levels map to None)."""
+    codes = {c for row in rows for c in row["path"].split("/") if c}
+    missing = codes - _places.keys()
+    if missing:
+        if len(_places) > PLACES_MAX:
+            _places.clear()
+        found = Area.objects.filter(code__in=missing, level__in=PLACE_LEVELS).values("code", "name", "level")
+        known = {area["code"]: area for area in found}
+        for code in missing:
+            _places[code] = known.get(code)
+    return {code: _places[code] for code in codes if _places.get(code)}
 
 
 def _place(row: dict, names: dict[str, dict]) -> tuple[str | None, str | None]:
@@ -237,16 +260,26 @@ def status_notes(main: dict, label) -> str | None:
     return label(main["state"])
 
 
-def _main(row: dict) -> dict:
-    """The case whose state this one shows: itself, or for a merged duplicate its main case (合并)."""
-    if not row["merged_into_id"]:
-        return row
-    if row["merged_into__merged_into_id"]:  # merged into a case that was merged in turn: walk the chain
-        main = Case.objects.select_related("department").get(pk=row["id"]).main_case
-        return {name: getattr(main, name) for name in MAIN_FIELDS if "__" not in name} | {
-            "department__name": main.department.name if main.department_id else None
-        }
-    return {name: row[f"merged_into__{name}"] for name in MAIN_FIELDS}
+def main_cases(rows) -> dict[int, dict]:
+    """For merged duplicates (合并): id of the duplicate → its main case's row (MAIN_FIELDS), following
+    a chain of merges to its end. One query, made only when the page has a merged case."""
+    merged = {row["id"]: row["merged_into_id"] for row in rows if row["merged_into_id"]}
+    if not merged:
+        return {}
+    mains: dict[int, dict] = {}
+    wanted = set(merged.values())
+    while wanted:
+        found = Case.objects.filter(pk__in=wanted).values(*MAIN_FIELDS)
+        mains.update({row["id"]: row for row in found})
+        wanted = {row["merged_into_id"] for row in found if row["merged_into_id"]} - mains.keys()
+    out = {}
+    for case_id, main_id in merged.items():
+        seen = set()
+        while mains[main_id]["merged_into_id"] and main_id not in seen:
+            seen.add(main_id)
+            main_id = mains[main_id]["merged_into_id"]
+        out[case_id] = mains[main_id]
+    return out
 
 
 class Memo:
@@ -268,11 +301,14 @@ class Memo:
         return self.labels[state]
 
 
-def request(row: dict, names: dict[str, dict], memo: Memo, events: list | None = None) -> dict:
-    """One request; `events` (public timeline rows) are given when extensions are asked for."""
+def request(
+    row: dict, names: dict[str, dict], memo: Memo, main: dict | None = None, events: list | None = None
+) -> dict:
+    """One request. `main` is the main case a merged duplicate follows; `events` (public timeline
+    rows) are given when extensions are asked for."""
     address, address_id = _place(row, names)
     category, name, notice = memo.category(row["category_id"])
-    main = _main(row)
+    main = main or row
     notes = status_notes(main, memo.label)
     if main is not row:
         notes = _("Merged into %(ref)s: %(notes)s") % {"ref": ref_of(main), "notes": notes}

@@ -336,7 +336,7 @@ def _rows(qs, start: int = 0, stop: int | None = None) -> list[dict]:
     rows = (
         qs.annotate(updated_at=Subquery(last_change))
         .order_by("-reported_at", "-id")
-        .values(*presenters.VALUES, "updated_at")
+        .values(*presenters.ROW_FIELDS, "updated_at")
     )
     return list(rows[start:stop])
 
@@ -354,6 +354,7 @@ def _by_refs(qs, refs: list[str]):
 
 def _answer_requests(ctx: Context, rows: list[dict], extensions: bool):
     names = presenters.place_names(rows)
+    mains = presenters.main_cases(rows)
     memo = presenters.Memo()
     events: dict[int, list] = {}
     if extensions:
@@ -366,7 +367,9 @@ def _answer_requests(ctx: Context, rows: list[dict], extensions: bool):
         ctx.fmt,
         "service_requests",
         [
-            presenters.request(row, names, memo, events.get(row["id"], []) if extensions else None)
+            presenters.request(
+                row, names, memo, mains.get(row["id"]), events.get(row["id"], []) if extensions else None
+            )
             for row in rows
         ],
     )
@@ -386,7 +389,9 @@ def _get_requests(request, ctx: Context):
         return _answer_requests(ctx, rows, extensions)
     codes = _comma_list(params, "service_code")
     if codes:
-        qs = qs.filter(category__code__in=codes)
+        # Ids from the cached service list (codes of retired categories too): no join in the query.
+        known = {c.code: c.pk for c in presenters.all_categories()}
+        qs = qs.filter(category_id__in=[known[code] for code in codes if code in known])
     statuses = _comma_list(params, "status")
     wrong = [s for s in statuses if s not in ("open", "closed")]
     if wrong:

@@ -249,3 +249,13 @@ class TestSeveralJurisdictions:
 
     def test_a_key_may_post_only_to_its_own_jurisdictions(self, city, o311, second_district, post):
         assert post(jurisdiction_id="330108").status_code == 403
+
+
+def test_a_duplicate_of_a_duplicate_follows_the_end_of_the_chain(city, people, o311, reported, get):
+    first, second, third = reported(description="一"), reported(description="二"), reported(description="三")
+    case_services.merge([third], second, people.grid_worker)
+    case_services.merge([second], first, people.grid_worker)  # third → second → first
+    assert Case.objects.get(pk=third.pk).merged_into_id == second.pk
+    close(first, people, city.dept)
+    (row,) = get(f"requests/{third.ref}", "requests", "service_requests")
+    assert row["status"] == "closed" and first.ref in row["status_notes"]
