@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core import ratelimit
 
-from . import ratelimit, services
+from . import services
 from .models import ApiClient
 from .renderers import FORMATS, render
 

@@ -3,7 +3,8 @@ import re
 import pytest
 from django.core.cache import cache
 
-from civicgrid.open311 import ratelimit, services
+from civicgrid.core import ratelimit
+from civicgrid.open311 import services
 from civicgrid.open311.models import ApiClient
 
 
