@@ -40,7 +40,7 @@ SWEEP_SECONDS = 60
 # Most cases one step takes in one transaction: a backlog is worked off in several short
 # transactions, so no sweep holds row locks for long (and cases someone is acting on are skipped,
 # SKIP LOCKED, and picked up by the next batch or the next minute).
-BATCH = 5000
+BATCH = 2000
 # Working hours a supervision order gives to act.
 SUPERVISION_HOURS = 8
 # Columns returned for each updated case (the rollup key and the history row's state).
