@@ -1,17 +1,18 @@
 """What every /api/v1/ view shares: token or session auth, throttles, the error handler."""
 
 from rest_framework import generics, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from . import errors
+from .auth import CachedTokenAuthentication
 from .schema import ApiSchema
 from .throttles import DEFAULT_THROTTLES
 
 
 class ApiMixin:
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = DEFAULT_THROTTLES
     schema = ApiSchema()

@@ -4,6 +4,8 @@ endpoint (checked and logged)."""
 
 from __future__ import annotations
 
+import copy
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -37,7 +39,18 @@ def _time_left(case: Case) -> dict:
     }
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class BuiltOnceMixin:
+    """A ModelSerializer works out its fields from the model each time one is made (half of the
+    cost of serialising one case); this works them out once per class and hands out fresh copies."""
+
+    def get_fields(self):
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)
+
+
+class CaseListSerializer(BuiltOnceMixin, serializers.ModelSerializer):
     ref = serializers.CharField(read_only=True, help_text="Public reference code (also the Open311 id).")
     state_name = serializers.SerializerMethodField()
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -244,15 +257,27 @@ class IntakeSerializer(PlaceMixin):
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=8, default=list)
 
 
-class IntakeResultSerializer(CaseDetailSerializer):
-    created = serializers.BooleanField(read_only=True)
-    follow_token = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The private follow link's token, for the reporter."
+class IntakeResultSerializer(CaseListSerializer):
+    """What intake answers: the case's row (its detail is one GET away), whether it was made now or
+    found (a retried Idempotency-Key), and the private follow token for the reporter."""
+
+    description = serializers.CharField(read_only=True)
+    result = serializers.CharField(read_only=True)
+    created = serializers.SerializerMethodField()
+    follow_token = serializers.SerializerMethodField(
+        help_text="The private follow link's token, for the reporter (only when the case was made now)."
     )
 
-    class Meta(CaseDetailSerializer.Meta):
-        fields = CaseDetailSerializer.Meta.fields + ["created", "follow_token"]
+    class Meta(CaseListSerializer.Meta):
+        fields = CaseListSerializer.Meta.fields + ["description", "result", "created", "follow_token"]
         read_only_fields = fields
+
+    def get_created(self, case) -> bool:
+        return self.context["created"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_follow_token(self, case):
+        return self.context.get("follow_token") if self.context["created"] else None
 
 
 class SettleOnSpotSerializer(PlaceMixin):

@@ -150,20 +150,31 @@ def get_case(request, pk) -> Case:
     return get_object_or_404(visible(request).select_related(*DETAIL_RELATED), pk=pk)
 
 
-def detail(request, pk: int, **extra) -> dict:
+def detail(request, pk: int) -> dict:
     case = get_object_or_404(
         Case.objects.select_related(*DETAIL_RELATED).prefetch_related(
             "attachments", "extension_requests", "assisting"
         ),
         pk=pk,
     )
-    data = s.CaseDetailSerializer(case, context={"request": request}).data
-    data.update(extra)
-    return data
+    return s.CaseDetailSerializer(case, context={"request": request}).data
 
 
 def _place(data: dict) -> dict:
     return {key: data.get(key) for key in ("lng", "lat", "crs", "building", "unit", "area", "address")}
+
+
+def _intake_answer(result, *, follow_token: str | None) -> Response:
+    """201 with the new case's row, or 200 with the case a retried Idempotency-Key made first."""
+    case = (
+        Case.objects.select_related(*LIST_RELATED).get(pk=result.case.pk)
+        if not result.created
+        else result.case
+    )
+    body = s.IntakeResultSerializer(
+        case, context={"created": result.created, "follow_token": follow_token}
+    ).data
+    return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 def _idempotency_key(request) -> str | None:
@@ -214,13 +225,7 @@ class CaseList(ApiListView):
             client_key=_idempotency_key(request),
             **_place(data),
         )
-        body = detail(
-            request,
-            result.case.pk,
-            created=result.created,
-            follow_token=result.token if result.created else None,
-        )
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return _intake_answer(result, follow_token=result.token)
 
 
 @extend_schema(tags=["cases"])
@@ -244,8 +249,7 @@ class SettleOnSpot(ApiView):
             client_key=_idempotency_key(request),
             **_place(data),
         )
-        body = detail(request, result.case.pk, created=result.created, follow_token=None)
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return _intake_answer(result, follow_token=None)
 
 
 @extend_schema(

@@ -110,3 +110,13 @@ def test_error_bodies_are_in_chinese_unless_english_is_asked_for(city, people, a
     assert client.get(f"/api/v1/areas/{city.grid.code}/").json()["detail"] == "该区域不在您的管辖范围内。"
     english = client.get(f"/api/v1/areas/{city.grid.code}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["detail"] == "This area is outside your scope."
+
+
+def test_a_deleted_token_stops_working_at_once(city, people, api):
+    from rest_framework.authtoken.models import Token
+
+    client = api(people.dispatcher)
+    assert client.get("/api/v1/departments/").status_code == 200
+    Token.objects.filter(user=people.dispatcher).delete()
+    response = client.get("/api/v1/departments/")
+    assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
