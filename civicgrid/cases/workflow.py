@@ -266,7 +266,13 @@ SYSTEM_ACTIONS = {
 }
 
 
+# Intake actions are announced on the outbox in the past tense ("case.reported").
+TOPIC_ACTIONS = {"reported": "report", "settled_on_spot": "settle_on_spot"}
+
+
 def action_label(action: str) -> str:
+    """What an action (or the outbox topic that announces it) is called in the interface."""
+    action = TOPIC_ACTIONS.get(action, action)
     if action in TRANSITIONS:
         return str(TRANSITIONS[action].label)
     return str(INTAKE_ACTIONS.get(action) or SYSTEM_ACTIONS.get(action) or action)

@@ -90,6 +90,16 @@ def test_an_emergency_reaches_community_street_and_district_at_once(city, people
     assert {"community", "dispatcher", "supervisor"} <= notified
 
 
+def test_a_new_report_is_announced_in_words_not_by_its_outbox_topic(city, people):
+    services.intake(
+        channel="grid_patrol", description="燃气泄漏", unit=city.unit, by=people.grid_worker, kind="emergency"
+    )
+    outbox.drain()
+    texts = list(InboxMessage.objects.values_list("text", flat=True))
+    assert texts and all("reported" not in t for t in texts)
+    assert all("上报" in t for t in texts)
+
+
 def test_the_reporter_hears_that_a_case_was_not_accepted(city, people, report):
     case = report()
     services.not_accept(case, people.grid_worker, "属于物业合同纠纷")
