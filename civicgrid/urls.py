@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve as serve_media
 
 from civicgrid.core import views as core_views
 
@@ -23,7 +21,4 @@ urlpatterns = [
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("api/", include("civicgrid.api.urls")),
     path("open311/", include("civicgrid.open311.urls")),
-    # Uploaded photos are served by the app (access-checked views may wrap this); a production
-    # deployment may serve MEDIA_ROOT from the front web server instead.
-    path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import staff, staff_actions, staff_inbox, staff_queues
+from .views import photos, staff, staff_actions, staff_inbox, staff_queues
 
 # Staff pages: queues, the case page and its actions, search, the inbox.
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("work/<int:pk>/", staff.case_detail, name="staff_case"),
     path("work/<int:pk>/contact/", staff.unmask_contact, name="staff_unmask"),
     path("work/<int:pk>/act/<slug:action>/", staff_actions.act, name="staff_act"),
+    path("photo/<int:pk>/", photos.photo, name="photo"),
+    path("follow/<str:token>/photo/<int:pk>/", photos.follow_photo, name="follow_photo"),
     path("inbox/", staff_inbox.inbox, name="inbox"),
     path("inbox/read/", staff_inbox.inbox_read, name="inbox_read"),
 ]
