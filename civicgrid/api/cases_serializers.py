@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -126,7 +127,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     def get_url(self, attachment) -> str:
         request = self.context.get("request")
-        url = attachment.file.url
+        url = reverse("cases:photo", args=[attachment.pk])
         return request.build_absolute_uri(url) if request else url
 
 
