@@ -143,6 +143,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("CIVICGRID_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CIVICGRID_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("CIVICGRID_FROM_EMAIL", "civicgrid <noreply@civicgrid.local>")
 
+# Reports without an account, per client address and hour (a shared cache makes it one count
+# across gunicorn workers; see docs/operations.md).
+CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR = int(os.environ.get("CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR", "20"))
+
 # Map tiles are off by default: nothing at run time reaches the internet.
 CIVICGRID_TILE_URL = os.environ.get("CIVICGRID_TILE_URL", "")
 

@@ -28,6 +28,16 @@ def square(x0, y0, size=0.01):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and per-process caches live in Django's cache: start each test empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def city(db):
     t = SimpleNamespace()

@@ -245,3 +245,30 @@ def test_where_names_the_community_and_grid_of_a_point(client, city):
         "street": "北山街道",
     }
     assert client.get(reverse("cases:where"), {"lng": "10", "lat": "10"}).json()["found"] is False
+
+
+def test_anonymous_reports_are_limited_per_address_and_the_excess_makes_no_case(client, city, settings):
+    settings.CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR = 2
+    for n in range(2):
+        client.post(
+            "/cases/report/",
+            {
+                "description": f"路灯不亮 {n}",
+                "community": city.community.pk,
+                "address": "宝石路口",
+                "client_key": f"{n}" * 32,
+            },
+        )
+    before = Case.objects.count()
+    response = client.post(
+        "/cases/report/",
+        {
+            "description": "第三次",
+            "community": city.community.pk,
+            "address": "宝石路口",
+            "client_key": "9" * 32,
+        },
+    )
+    assert response.status_code == 429
+    assert Case.objects.count() == before
+    assert "12345" in response.content.decode()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core import ratelimit
 from civicgrid.people.models import Resident
 
 from .. import rollups, services
@@ -123,9 +125,19 @@ def _picked_id(form, name: str) -> str:
 @require_http_methods(["GET", "POST"])
 def report(request):
     """一键上报: photos, a description, the place and an optional contact, in one step."""
+    status = 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
-        if form.is_valid():
+        if not _anonymous_report_allowed(request):
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Too many reports from this network in the last hour. Please try again later or call 12345."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
             d = form.cleaned_data
             try:
                 result = services.intake(
@@ -167,7 +179,16 @@ def report(request):
             "max_photos": 6,
             "max_mb": _max_mb(),
         },
+        status=status,
     )
+
+
+def _anonymous_report_allowed(request) -> bool:
+    """Reports without an account are limited per address, so a script cannot flood the queues."""
+    if request.user.is_authenticated:
+        return True
+    address = request.META.get("REMOTE_ADDR", "")
+    return ratelimit.hit(f"report:{address}", settings.CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR, 3600).allowed
 
 
 def _max_mb() -> int:
