@@ -1,7 +1,7 @@
 """Intake through HTTP on PostgreSQL (issue 3): residents' photo-less reports per second, p99, and the
 database's own single-row commit rate in the same run, with wrk in another process.
 
-    .venv/bin/python bench/bench_intake_http.py [--database-url …] [--duration 20] [--connections 64]
+    .venv/bin/python bench/bench_intake_http.py [--database-url …] [--duration 20] [--connections 16]
         [--web-workers 3]
 
 Target (issue 3): at least 1,000 cases per second sustained, p99 under 100 ms.
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         "--database-url", default=os.environ.get("CIVICGRID_BENCH_DATABASE_URL", common.DEFAULT_DB)
     )
     parser.add_argument("--duration", type=int, default=20, help="seconds of load")
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
