@@ -7,6 +7,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -25,7 +27,18 @@ EXAMPLES = int(os.environ.get("CIVICGRID_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture
-def token(city, people, settings):
+def one_connection():
+    """Called through WSGI, Django would close the database connection after each request, and with
+    it the test's transaction on PostgreSQL; Django's own test client unhooks the same signals."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(city, people, settings, one_connection):
     """An administrator's token (every operation reachable) over a street with a few cases."""
     settings.CIVICGRID_API_USER_RATE = "100000/min"
     services.intake(channel="resident_app", description="消防通道被堵", unit=city.unit)
