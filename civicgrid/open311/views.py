@@ -7,6 +7,7 @@ api_key. A POST goes through cases.services.intake, exactly like the resident's 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from datetime import datetime, timedelta
 
@@ -143,6 +144,8 @@ def _answers(params, category: Category) -> dict:
             try:
                 number = float(values[0])
             except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
                 errors.append(_("attribute[%(code)s] must be a number.") % {"code": code})
                 continue
             answers[code] = int(number) if number.is_integer() else number
@@ -233,8 +236,7 @@ def _post_request(request, ctx: Context):
             raise Open311Error(
                 404, _("address_id “%(id)s” was not found in this jurisdiction.") % {"id": address_id}
             )
-        key = {Level.UNIT: "unit", Level.BUILDING: "building"}.get(found.level, "area")
-        place = {key: found} if key != "area" else {"area": found}
+        place = {{Level.UNIT: "unit", Level.BUILDING: "building"}.get(found.level, "area"): found}
     client_key, older_keys = _idempotency_key(request, ctx)
     if older_keys:
         keys = [f"{Channel.OPEN311}:{older}" for older in older_keys]

@@ -65,6 +65,8 @@ def test_every_attribute_type_is_checked_and_kept(city, o311, post):
         ({"attribute[BLOCKED]": None}, "BLOCKED"),
         ({"attribute[BLOCKED]": "boat"}, "car, bike"),
         ({"attribute[COUNT]": "many"}, "COUNT"),
+        ({"attribute[COUNT]": "inf"}, "COUNT"),
+        ({"attribute[COUNT]": "NaN"}, "COUNT"),
         ({"attribute[SINCE]": "yesterday"}, "SINCE"),
         ({"attribute[FLOORS][]": ["1", "9"]}, "FLOORS"),
         ({"attribute[PLATE]": "a\nb"}, "PLATE"),
