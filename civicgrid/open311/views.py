@@ -32,6 +32,7 @@ from .renderers import render
 MAX_SPAN = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1000  # a 90-day window holds fewer; deeper pages would only make the database skip rows
 # Without an Idempotency-Key header, an identical body from the same client within this window
 # is taken as a retry (see docs/api.md "Retries").
 RETRY_WINDOW_SECONDS = 600
@@ -348,7 +349,7 @@ def _by_refs(qs, refs: list[str]):
     q = Q(pk__in=[])
     for ref in refs:
         match = REF_RE.match(ref)
-        if match:
+        if match and int(match.group(3)) < 2**63:
             year, jurisdiction, number = match.groups()
             q |= Q(pk=int(number), jurisdiction=jurisdiction, reported_at__year=int(year))
     return qs.filter(q)
@@ -416,7 +417,7 @@ def _get_requests(request, ctx: Context):
     elif end is None:
         end = start + MAX_SPAN
     qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
-    page = _int_param(params, "page", 1, 1, 100_000)
+    page = _int_param(params, "page", 1, 1, MAX_PAGE)
     page_size = _int_param(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = (page - 1) * page_size
     rows = _rows(qs, offset, offset + page_size)

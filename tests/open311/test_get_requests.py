@@ -115,6 +115,9 @@ def test_service_request_ids_override_the_other_filters(city, people, o311, repo
     )
     assert set(ids(data)) == {a.ref, c.ref}
     assert get("requests", "requests", "service_requests", service_request_id="nonsense,2026-1-1") == []
+    huge = "2026-330106-" + "9" * 30
+    assert get("requests", "requests", "service_requests", service_request_id=huge) == []
+    get(f"requests/{huge}", "requests", "service_requests", expect=404)
 
 
 def test_pages_follow_the_page_and_page_size_extension(city, o311, reported, get):
@@ -133,6 +136,7 @@ def test_pages_follow_the_page_and_page_size_extension(city, o311, reported, get
         {"start_date": "2026-01-01T00:00:00Z", "end_date": "2025-12-01T00:00:00Z"},
         {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
         {"page": "0"},
+        {"page": "1001"},
         {"page_size": "5000"},
         {"page_size": "ten"},
     ],
