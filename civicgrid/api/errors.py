@@ -8,6 +8,9 @@ a permission refusal 403, a validation error 400.
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -19,6 +22,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from civicgrid.cases.services import CaseConflict
 from civicgrid.cases.workflow import IllegalTransition
+
+log = logging.getLogger("civicgrid.api")
 
 
 def _messages(error: DjangoValidationError):
@@ -46,7 +51,18 @@ def handle(exc, context):
         exc = exceptions.NotFound(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # A fault of ours, not of the request: logged in full, answered with a body like the others
+        # (in DEBUG the exception propagates to Django's debug page instead).
+        if settings.DEBUG:
+            return None
+        log.error("API request failed", exc_info=exc)
+        return Response(
+            {
+                "detail": _("The server failed to process this request; it has been logged."),
+                "code": "server_error",
+            },
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": _("The request has invalid fields."), "code": "invalid", "errors": data}

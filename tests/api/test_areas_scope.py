@@ -120,3 +120,16 @@ def test_a_deleted_token_stops_working_at_once(city, people, api):
     Token.objects.filter(user=people.dispatcher).delete()
     response = client.get("/api/v1/departments/")
     assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
+
+
+def test_a_fault_of_the_server_is_a_500_with_a_body_and_is_logged(city, people, api, monkeypatch, caplog):
+    from civicgrid.api import areas_views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(areas_views.policy, "visible_areas", broken)
+    response = api(people.admin).get("/api/v1/areas/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error" and response.json()["detail"]
+    assert "disk on fire" in caplog.text
