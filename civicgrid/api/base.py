@@ -1,6 +1,6 @@
 """What every /api/v1/ view shares: token or session auth, throttles, the error handler."""
 
-from rest_framework import generics, viewsets
+from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
@@ -22,16 +22,8 @@ class ApiMixin:
 
 
 class ApiView(ApiMixin, APIView):
-    pass
+    """A view of the API (token or session auth, throttled, errors with a body)."""
 
 
 class ApiListView(ApiMixin, generics.ListAPIView):
-    pass
-
-
-class ApiRetrieveView(ApiMixin, generics.RetrieveAPIView):
-    pass
-
-
-class ApiReadOnlyViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    """A paginated list of the API."""
