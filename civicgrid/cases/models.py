@@ -88,9 +88,18 @@ class Category(models.Model):
         return self.parent_id or self.pk
 
 
-class DispatchRule(models.Model):
+def derived_jurisdiction():
+    """The `jurisdiction` of a row that takes it from its area or case (filled on write, never typed)."""
+    return models.CharField(_("jurisdiction"), max_length=12, db_index=True, editable=False)
+
+
+class DispatchRule(JurisdictionModel):
     """(category, area) → lead department and assisting ones. The deepest matching area wins;
-    a rule for the parent category applies when the sub-category has none."""
+    a rule for the parent category applies when the sub-category has none.
+
+    It carries its area's jurisdiction (the tenant key), set on every save."""
+
+    jurisdiction = derived_jurisdiction()
 
     category = models.ForeignKey(
         Category, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("category")
@@ -115,6 +124,10 @@ class DispatchRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} @ {self.area.name} → {self.department}"
+
+    def save(self, *args, **kwargs):
+        self.jurisdiction = self.area.jurisdiction
+        super().save(*args, **kwargs)
 
 
 # What each sweep step looks at (cases/sweeps.py); the partial indexes below hold exactly these rows,
@@ -525,8 +538,12 @@ class SupervisionOrder(JurisdictionModel):
         return f"{self.case_id} {self.reason} {self.at:%Y-%m-%d}"
 
 
-class InboxMessage(models.Model):
-    """An in-app notification for a member of staff (or a resident with an account)."""
+class InboxMessage(JurisdictionModel):
+    """An in-app notification for a member of staff (or a resident with an account).
+
+    It carries its case's jurisdiction (the tenant key), like every row that hangs off a case."""
+
+    jurisdiction = derived_jurisdiction()
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox", verbose_name=_("user")
@@ -549,6 +566,11 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def save(self, *args, **kwargs):
+        if not self.jurisdiction and self.case_id:
+            self.jurisdiction = self.case.jurisdiction
+        super().save(*args, **kwargs)
 
 
 class WebhookEndpoint(models.Model):
@@ -577,9 +599,12 @@ class WebhookEndpoint(models.Model):
         return self.name
 
 
-class RollupCounts(models.Model):
+class RollupCounts(JurisdictionModel):
     """Counters of the cases reported in one month (the cohort), kept current by the worker.
 
+    A row carries its area's own jurisdiction (a city's row the city's code, a street's row its
+    district's), and the unique key includes it, as Citus requires of the distribution column; it comes
+    last in the key so that figures, which read by area and month, still use the key's index.
     See cases/rollups.py for what each counter means and how the rates are computed.
     """
 
@@ -618,8 +643,12 @@ class CategoryRollup(RollupCounts):
         verbose_name = _("category rollup")
         verbose_name_plural = _("category rollups")
         constraints = [
-            models.UniqueConstraint(fields=["area", "month", "category"], name="category_rollup_key"),
+            models.UniqueConstraint(
+                fields=["area", "month", "category", "jurisdiction"], name="category_rollup_key"
+            ),
         ]
+        # The rebuild replaces one month at a time.
+        indexes = [models.Index(fields=["month"], name="category_rollup_month")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} area {self.area_id} category {self.category_id}"
@@ -636,9 +665,14 @@ class DepartmentRollup(RollupCounts):
         verbose_name = _("department rollup")
         verbose_name_plural = _("department rollups")
         constraints = [
-            models.UniqueConstraint(fields=["area", "month", "department"], name="department_rollup_key"),
+            models.UniqueConstraint(
+                fields=["area", "month", "department", "jurisdiction"], name="department_rollup_key"
+            ),
         ]
-        indexes = [models.Index(fields=["department", "month"], name="department_rollup_dept")]
+        indexes = [
+            models.Index(fields=["department", "month"], name="department_rollup_dept"),
+            models.Index(fields=["month"], name="department_rollup_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} area {self.area_id} department {self.department_id}"

@@ -159,7 +159,10 @@ def notify_case_event(event) -> None:
     text = _text(case, action, note)
     now = timezone.now()
     InboxMessage.objects.bulk_create(
-        [InboxMessage(user_id=uid, case=case, text=text, created_at=now) for uid in sorted(staff | reporters)]
+        [
+            InboxMessage(user_id=uid, case=case, jurisdiction=case.jurisdiction, text=text, created_at=now)
+            for uid in sorted(staff | reporters)
+        ]
     )
     if "reporter" in groups:
         _email_reporters(case, text[:78], text)
@@ -192,7 +195,10 @@ def notify_swept(event) -> None:
             staff, _reporters = recipients(case, groups)
             text = _text(case, action)
             batch += [
-                InboxMessage(user_id=uid, case=case, text=text, created_at=now) for uid in sorted(staff)
+                InboxMessage(
+                    user_id=uid, case=case, jurisdiction=case.jurisdiction, text=text, created_at=now
+                )
+                for uid in sorted(staff)
             ]
             if len(batch) >= 5000:
                 InboxMessage.objects.bulk_create(batch)

@@ -6,7 +6,8 @@ Cases are counted in the month they were reported (their cohort). Each case adds
 area node of its ancestry (city, district, street, community, grid; never buildings or units) in
 two tables: `CategoryRollup` (month, area, top-level category) and `DepartmentRollup` (month, area,
 lead department). A figure for any area and any run of months reads at most months × 22 category
-rows (a province-year: 12 × 22), whatever the number of cases.
+rows (a province-year: 12 × 22), whatever the number of cases. Every row carries its area's
+jurisdiction (the tenant key: a city's row the city's code), which is part of the rows' unique key.
 
 How the tables stay current
 ---------------------------
@@ -134,10 +135,14 @@ def contribution(case: Case) -> tuple[tuple, dict[str, int]]:
 
 def area_path(case: Case) -> str:
     """The case's path cut at its grid (buildings and units have no rollup rows)."""
-    codes = [c for c in case.path.split("/") if c]
-    drop = int(case.unit_id is not None) + int(case.building_id is not None)
-    if drop:
-        codes = codes[:-drop]
+    return cut_path(case.path, int(case.unit_id is not None) + int(case.building_id is not None))
+
+
+def cut_path(path: str, cut: int) -> str:
+    """A path without its last `cut` codes."""
+    codes = [c for c in path.split("/") if c]
+    if cut:
+        codes = codes[:-cut]
     return "/".join(codes) + "/"
 
 
@@ -160,14 +165,17 @@ def delta(before: tuple | None, after: tuple | None) -> list:
 
 # --- the area ancestry of a path, cached per process --------------------------------------------
 
+# code → (id, jurisdiction) of every area at a rollup level; reloaded every minute and at once when
+# an area is saved or deleted, or a path names a code not yet known.
 _areas: dict = {"by_code": None, "loaded": 0.0}
 AREA_CACHE_SECONDS = 60
 
 
-def _area_ids() -> dict[str, int]:
+def _rollup_areas() -> dict[str, tuple[int, str]]:
     by_code = _areas["by_code"]
     if by_code is None or _time.monotonic() - _areas["loaded"] > AREA_CACHE_SECONDS:
-        by_code = dict(Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id"))
+        rows = Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id", "jurisdiction")
+        by_code = {code: (pk, jurisdiction) for code, pk, jurisdiction in rows}
         _areas["by_code"], _areas["loaded"] = by_code, _time.monotonic()
     return by_code
 
@@ -180,30 +188,35 @@ post_save.connect(forget_areas, sender=Area, dispatch_uid="cases-rollups-area-sa
 post_delete.connect(forget_areas, sender=Area, dispatch_uid="cases-rollups-area-delete")
 
 
-def ancestry_ids(path: str) -> list[int]:
-    """Area ids of the rollup levels along a path (city … grid)."""
+def ancestry(path: str) -> list[tuple[int, str]]:
+    """(area id, the area's jurisdiction) of the rollup levels along a path (city … grid)."""
     codes = [c for c in path.split("/") if c]
-    by_code = _area_ids()
+    by_code = _rollup_areas()
     if any(c not in by_code for c in codes):  # an area created since the cache was loaded
         forget_areas()
-        by_code = _area_ids()
+        by_code = _rollup_areas()
     return [by_code[c] for c in codes if c in by_code]
+
+
+def ancestry_ids(path: str) -> list[int]:
+    """Area ids of the rollup levels along a path (city … grid)."""
+    return [pk for pk, _jurisdiction in ancestry(path)]
 
 
 # --- adding deltas to the tables ---------------------------------------------------------------
 
 
 def _expand(entries) -> tuple[dict, dict]:
-    """Sum entries into per-row deltas for both tables."""
+    """Sum entries into per-row deltas for both tables, keyed (month, area id, jurisdiction, dim id)."""
     cat_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     dept_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for month, path, category_id, department_id, counters in entries:
-        for area_id in ancestry_ids(path):
-            row = cat_rows[(month, area_id, category_id)]
+        for area_id, jurisdiction in ancestry(path):
+            row = cat_rows[(month, area_id, jurisdiction, category_id)]
             for k, v in counters.items():
                 row[k] += v
             if department_id:
-                drow = dept_rows[(month, area_id, department_id)]
+                drow = dept_rows[(month, area_id, jurisdiction, department_id)]
                 for k, v in counters.items():
                     drow[k] += v
     return cat_rows, dept_rows
@@ -213,7 +226,7 @@ def _upsert(model, dim: str, rows: dict) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
-    cols = ["month", "area_id", f"{dim}_id", *COUNTERS]
+    cols = ["month", "area_id", "jurisdiction", f"{dim}_id", *COUNTERS]
     qcols = ", ".join(connection.ops.quote_name(c) for c in cols)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
     placeholders = "(" + ", ".join(["%s"] * len(cols)) + ")"
@@ -222,11 +235,11 @@ def _upsert(model, dim: str, rows: dict) -> None:
         for start in range(0, len(items), 500):
             chunk = items[start : start + 500]
             params = []
-            for (month, area_id, dim_id), counters in chunk:
-                params += [month, area_id, dim_id, *(counters.get(c, 0) for c in COUNTERS)]
+            for key, counters in chunk:
+                params += [*key, *(counters.get(c, 0) for c in COUNTERS)]
             cursor.execute(
                 f"INSERT INTO {table} ({qcols}) VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT (area_id, month, {dim}_id) DO UPDATE SET {updates}",
+                f"ON CONFLICT (area_id, month, {dim}_id, jurisdiction) DO UPDATE SET {updates}",
                 params,
             )
 

@@ -144,9 +144,15 @@ def test_rates_without_a_denominator_are_none(city, db):
 def test_rebuilding_from_the_cases_gives_the_same_tables(city, march):
     def snapshot():
         return (
-            sorted(CategoryRollup.objects.values_list("month", "area_id", "category_id", *rollups.COUNTERS)),
             sorted(
-                DepartmentRollup.objects.values_list("month", "area_id", "department_id", *rollups.COUNTERS)
+                CategoryRollup.objects.values_list(
+                    "jurisdiction", "month", "area_id", "category_id", *rollups.COUNTERS
+                )
+            ),
+            sorted(
+                DepartmentRollup.objects.values_list(
+                    "jurisdiction", "month", "area_id", "department_id", *rollups.COUNTERS
+                )
             ),
         )
 
