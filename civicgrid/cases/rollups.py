@@ -17,7 +17,8 @@ service that changes a case stores `delta(before, after)` in the CaseEvent it wr
 deltas and adds them to the tables (one upsert per touched row), then clears the flags. The deadline
 sweep, which changes cases in bulk, adds its deltas directly in its own transaction. So the
 tables always equal the sum of `contribution()` over all cases, which is exactly what
-`rebuild()` (command `civicgrid rebuild_rollups`) recomputes from the cases for repair.
+`rebuild()` (command `civicgrid rebuild_rollups`) recomputes from the cases for repair: in SQL,
+a month per transaction, with the same counters written as sums over the cases (`_counter_sql`).
 
 Counters (per row; "counted" means neither not accepted nor merged into another case)
 -------------------------------------------------------------------------------------
@@ -55,10 +56,10 @@ from __future__ import annotations
 import time as _time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -223,6 +224,7 @@ def _expand(entries) -> tuple[dict, dict]:
 
 
 def _upsert(model, dim: str, rows: dict) -> None:
+    rows = {key: counters for key, counters in rows.items() if any(counters.values())}
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
@@ -241,6 +243,16 @@ def _upsert(model, dim: str, rows: dict) -> None:
                 f"INSERT INTO {table} ({qcols}) VALUES {', '.join([placeholders] * len(chunk))} "
                 f"ON CONFLICT (area_id, month, {dim}_id, jurisdiction) DO UPDATE SET {updates}",
                 params,
+            )
+        # A row that no case counts any more (a case moved to another department or category) goes,
+        # as a rebuild would not write it.
+        emptied = [key for key, counters in items if counters.get("reported", 0) < 0]
+        for start in range(0, len(emptied), 500):
+            chunk = emptied[start : start + 500]
+            match = f"(month = %s AND area_id = %s AND jurisdiction = %s AND {dim}_id = %s)"
+            cursor.execute(
+                f"DELETE FROM {table} WHERE reported = 0 AND ({' OR '.join([match] * len(chunk))})",
+                [v for key in chunk for v in key],
             )
 
 
@@ -270,30 +282,228 @@ def process_pending(batch: int = 5000) -> int:
             return total
 
 
-def rebuild() -> int:
-    """Recompute both tables from the cases (repair); returns the number of cases counted."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Hold off writes to cases until the tables are rebuilt (reads go on), so that no change
-            # is counted both in the pending deltas cleared below and in the cases counted after.
+# --- rebuilding from the cases -----------------------------------------------------------------
+
+# Scratch tables of a rebuild (temporary: private to the connection, dropped at the end).
+GROUPS = "cases_rebuild_groups"  # one month's cases summed by (path, cut, category, department)
+PATHS = "cases_rebuild_paths"  # (path, cut) → area_path: the path cut at its grid, as area_path() does
+ANCESTRY = "cases_rebuild_ancestry"  # area_path → (area id, jurisdiction) of each rollup level along it
+WORK_MEM = "64MB"  # PostgreSQL's memory for a month's sorts and groupings (per transaction, SET LOCAL)
+
+
+def _counter_sql() -> tuple[list[str], list]:
+    """SQL sums over the cases, one per counter, that equal the sum of contribution() (see above)."""
+    q = connection.ops.quote_name
+    counted = f"{q('state')} NOT IN (%s, %s)"
+    counted_p = [State.NOT_ACCEPTED, State.MERGED]
+    closed, closed_p = f"{q('state')} = %s", [State.CLOSED]
+    running = ", ".join(["%s"] * len(RUNNING_STATES))
+    conditions: dict[str, tuple[str, list]] = {
+        "not_accepted": (f"{q('state')} = %s", [State.NOT_ACCEPTED]),
+        "merged": (f"{q('state')} = %s", [State.MERGED]),
+        "settled_on_spot": (f"kind = %s AND {closed}", [Kind.GENERAL, *closed_p]),
+        "responded": (f"{counted} AND responded_at IS NOT NULL", counted_p),
+        "responded_on_time": (
+            f"{counted} AND responded_at IS NOT NULL AND (respond_due IS NULL OR responded_at <= respond_due)",
+            counted_p,
+        ),
+        "closed": (closed, closed_p),
+        "closed_on_time": (
+            f"{closed} AND handled_at IS NOT NULL AND (resolve_due IS NULL OR handled_at <= resolve_due)",
+            closed_p,
+        ),
+        "closed_reworked": (f"{closed} AND rework_count > 0", closed_p),
+        "closed_unsatisfied": (f"{closed} AND rating = %s", [*closed_p, Rating.UNSATISFIED]),
+        "overdue_open": (
+            f"{q('state')} IN ({running}) AND resolution_overdue_at IS NOT NULL",
+            list(RUNNING_STATES),
+        ),
+        "on_hold": (f"{q('state')} = %s", [State.ON_HOLD]),
+        "rated": (f"{counted} AND rating <> ''", counted_p),
+        "satisfied": (f"{counted} AND rating = %s", [*counted_p, Rating.SATISFIED]),
+        "basically": (f"{counted} AND rating = %s", [*counted_p, Rating.BASICALLY]),
+        "unsatisfied": (f"{counted} AND rating = %s", [*counted_p, Rating.UNSATISFIED]),
+    }
+    if connection.vendor == "postgresql":
+        seconds = "trunc(EXTRACT(EPOCH FROM (closed_at - reported_at)))::bigint"
+    else:
+        # SQLite keeps naive UTC text ("2026-03-02 01:00:00.123456"): whole seconds from strftime,
+        # microseconds from the text, truncated toward zero like int(timedelta.total_seconds()).
+        def micro(col):
+            return f"CAST(substr({col} || '000000', 21, 6) AS INTEGER)"
+
+        seconds = (
+            "(((CAST(strftime('%%s', closed_at) AS INTEGER) - CAST(strftime('%%s', reported_at) AS INTEGER))"
+            f" * 1000000 + {micro('closed_at')} - {micro('reported_at')}) / 1000000)"
+        )
+    sums, params = ["COUNT(*)"], []
+    for name in COUNTERS[1:]:
+        if name == "close_seconds":
+            sums.append(f"SUM(CASE WHEN {closed} AND closed_at IS NOT NULL THEN {seconds} ELSE 0 END)")
+            params += closed_p
+        else:
+            sql, p = conditions[name]
+            sums.append(f"SUM(CASE WHEN {sql} THEN 1 ELSE 0 END)")
+            params += p
+    assert len(sums) == len(COUNTERS)
+    return sums, params
+
+
+def _add_months(month: date, n: int) -> date:
+    m = month.year * 12 + month.month - 1 + n
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def _months_to_rebuild() -> list[date]:
+    """Every month that has cases or rollup rows. Cases are found through their report time (indexed);
+    `reported_month` is the month of `reported_at` (one month of margin on either side)."""
+    span = Case.objects.aggregate(first=Min("reported_at"), last=Max("reported_at"))
+    months: set[date] = set()
+    if span["first"] is not None:
+        month, last = _add_months(month_of(span["first"]), -1), _add_months(month_of(span["last"]), 1)
+        while month <= last:
+            months.add(month)
+            month = _add_months(month, 1)
+    for model in (CategoryRollup, DepartmentRollup):
+        months |= set(model.objects.order_by().values_list("month", flat=True).distinct())
+    return sorted(months)
+
+
+class _Rebuild:
+    """The set-based rebuild, one month per transaction (see rebuild())."""
+
+    def __init__(self):
+        self.q = connection.ops.quote_name
+        self.sums, self.sum_params = _counter_sql()
+        self.known: set[str] = set()  # area paths whose ancestry is in ANCESTRY already
+
+    def create_tables(self, cursor) -> None:
+        big = "bigint" if connection.vendor == "postgresql" else "integer"
+        counters = ", ".join(f"{c} {big} NOT NULL" for c in COUNTERS)
+        self.drop_tables(cursor)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {GROUPS} (month date NOT NULL, path varchar(255) NOT NULL, "
+            f"cut integer NOT NULL, category_id {big} NOT NULL, department_id {big}, {counters})"
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {PATHS} (path varchar(255) NOT NULL, cut integer NOT NULL, "
+            "area_path varchar(255) NOT NULL, PRIMARY KEY (path, cut))"
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {ANCESTRY} (area_path varchar(255) NOT NULL, area_id {big} NOT NULL, "
+            "jurisdiction varchar(12) NOT NULL, PRIMARY KEY (area_path, area_id))"
+        )
+
+    def drop_tables(self, cursor) -> None:
+        schema = "pg_temp" if connection.vendor == "postgresql" else "temp"  # never a table of the same name
+        for table in (GROUPS, PATHS, ANCESTRY):
+            cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+    def month(self, month: date) -> int:
+        """Replace one month's rows in both tables by the sums of that month's cases."""
+        tz = timezone.get_default_timezone()
+        lo = datetime(month.year, month.month, 1, tzinfo=tz) - timedelta(days=1)
+        nxt = _add_months(month, 1)
+        hi = datetime(nxt.year, nxt.month, 1, tzinfo=tz) + timedelta(days=1)
+        ops = connection.ops
+        where = "reported_month = %s AND reported_at >= %s AND reported_at < %s"
+        where_params = [ops.adapt_datefield_value(month), ops.adapt_datetimefield_value(lo)]
+        where_params.append(ops.adapt_datetimefield_value(hi))
+        cases = Case.objects.filter(reported_month=month, reported_at__gte=lo, reported_at__lt=hi)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Writes to cases wait until this month is rebuilt (reads go on), so that no change
+                # is counted both in the pending deltas cleared below and in the sums taken after.
+                cursor.execute(f"LOCK TABLE {self.q(Case._meta.db_table)} IN SHARE MODE")
+                # Room to group a month's cases in memory rather than in batches on disk.
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            # The month's pending deltas are in the sums below: clear them (waiting for a worker
+            # that is adding some right now, whose rows the DELETE below then sees and removes).
+            CaseEvent.objects.filter(rollup_pending=True, case_id__in=cases.values("id")).update(
+                rollup_pending=False
+            )
+            CategoryRollup.objects.filter(month=month).delete()
+            DepartmentRollup.objects.filter(month=month).delete()
+            cursor.execute(f"DELETE FROM {GROUPS}", [])
+            cut = "(CASE WHEN unit_id IS NULL THEN 0 ELSE 1 END + CASE WHEN building_id IS NULL THEN 0 ELSE 1 END)"
+            cursor.execute(
+                f"INSERT INTO {GROUPS} (month, path, cut, category_id, department_id, {', '.join(COUNTERS)}) "
+                f"SELECT reported_month, path, {cut}, top_category_id, department_id, {', '.join(self.sums)} "
+                f"FROM {self.q(Case._meta.db_table)} WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+                [*self.sum_params, *where_params],
+            )
+            cursor.execute(f"SELECT COALESCE(SUM(reported), 0) FROM {GROUPS}", [])
+            counted = int(cursor.fetchone()[0])
+            if not counted:
+                return 0
+            self.add_paths(cursor)
+            sums = ", ".join(f"SUM(g.{c})" for c in COUNTERS)
+            for model, dim, only in (
+                (CategoryRollup, "category_id", ""),
+                (DepartmentRollup, "department_id", "WHERE g.department_id IS NOT NULL"),
+            ):
+                # An area has one jurisdiction: MAX() takes it without grouping by text.
+                cursor.execute(
+                    f"INSERT INTO {self.q(model._meta.db_table)} "
+                    f"(jurisdiction, month, area_id, {dim}, {', '.join(COUNTERS)}) "
+                    f"SELECT MAX(a.jurisdiction), %s, a.area_id, g.{dim}, {sums} FROM {GROUPS} g "
+                    f"JOIN {PATHS} p ON p.path = g.path AND p.cut = g.cut "
+                    f"JOIN {ANCESTRY} a ON a.area_path = p.area_path {only} GROUP BY a.area_id, g.{dim}",
+                    [where_params[0]],
+                )
+        return counted
+
+    def add_paths(self, cursor) -> None:
+        """Map the month's new (path, cut) pairs to their area path, and each new area path to the
+        areas along it (in Python, with the same ancestry() as the incremental upkeep)."""
+        cursor.execute(
+            f"SELECT DISTINCT g.path, g.cut FROM {GROUPS} g WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {PATHS} p WHERE p.path = g.path AND p.cut = g.cut)",
+            [],
+        )
+        paths, ancestors = [], []
+        for path, cut in cursor.fetchall():
+            key = cut_path(path, cut)
+            paths.append((path, cut, key))
+            if key not in self.known:
+                self.known.add(key)
+                ancestors += [(key, area_id, jurisdiction) for area_id, jurisdiction in ancestry(key)]
+        for table, rows in ((PATHS, paths), (ANCESTRY, ancestors)):
+            marks = ", ".join(["%s"] * 3)
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[start : start + 5000])
+            if rows and connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
+
+
+def rebuild(progress=None) -> int:
+    """Recompute both tables from the cases (repair); returns the number of cases counted.
+
+    Set-based, a month per transaction: the month's cases are summed by (path, category,
+    department) in one GROUP BY, each distinct path is mapped once to the areas along it (the rollup
+    levels, each with its jurisdiction), and one INSERT … SELECT per table writes every level's rows.
+    The month's rows are replaced in the same transaction (readers see the old month or the new one),
+    with writes to cases held off meanwhile on PostgreSQL. Memory and each transaction's size are
+    bounded by a month of cases, and the result equals the sum of contribution() over the cases.
+    `progress(month, cases, seconds)` is called after each month.
+    """
+    forget_areas()
+    job = _Rebuild()
+    with connection.cursor() as cursor:
+        job.create_tables(cursor)
+    total = 0
+    try:
+        for month in _months_to_rebuild():
+            started = _time.perf_counter()
+            counted = job.month(month)
+            total += counted
+            if progress is not None:
+                progress(month, counted, _time.perf_counter() - started)
+        return total
+    finally:
+        if not connection.needs_rollback:  # else they go with the transaction being rolled back
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {Case._meta.db_table} IN SHARE MODE")
-        CaseEvent.objects.filter(rollup_pending=True).update(rollup_pending=False)
-        CategoryRollup.objects.all().delete()
-        DepartmentRollup.objects.all().delete()
-        forget_areas()
-        entries = []
-        n = 0
-        for case in Case.objects.all().iterator(chunk_size=5000):
-            key, counters = contribution(case)
-            if counters:
-                entries.append([*key, counters])
-            n += 1
-            if len(entries) >= 20000:
-                apply(entries)
-                entries = []
-        apply(entries)
-    return n
+                job.drop_tables(cursor)
 
 
 # --- reading figures ---------------------------------------------------------------------------
