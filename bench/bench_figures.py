@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_figures.py [--database-url postgres://…/civicgrid_bench_figures]
         [--cases 100000] [--queries 500]
+    .venv/bin/python bench/bench_figures.py --rebuild-only [--cases 1000000] [--repeat 3]
 
 Loads the small demo street (a year of its cases made by cases/demo_steps.py), adds `--cases` more
 cases spread over the same year, grids, categories, departments and states (INSERT … SELECT), and
@@ -16,6 +17,10 @@ period (a month, a quarter, the year), and reports p50/p95/max for
 
 Each query reads rollup rows of one area node (months × 22 categories at most), never the cases, so
 the time does not grow with the number of cases.
+
+With `--rebuild-only` it measures `rollups.rebuild()` (command `civicgrid rebuild_rollups`) instead:
+`--repeat` times over the demo street's own cases, then `--repeat` times after adding `--cases` more,
+and reports cases per second and the Python process's peak memory for each.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -108,6 +114,44 @@ def add_cases(n: int, now) -> None:
         cursor.execute(sql, {"now": now, "n": n})
 
 
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_rebuild(label: str, repeat: int) -> dict:
+    """Rebuild the rollups `repeat` times; the best and median rate in cases per second."""
+    from django.db import connection
+
+    from civicgrid.cases import rollups
+    from civicgrid.cases.models import Case, CategoryRollup, DepartmentRollup
+
+    total = Case.objects.count()
+    seconds = []
+    for _i in range(repeat):
+        t0 = time.perf_counter()
+        rollups.rebuild()
+        seconds.append(time.perf_counter() - t0)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE cases_categoryrollup")
+        cursor.execute("VACUUM ANALYZE cases_departmentrollup")
+    result = {
+        "cases": total,
+        "seconds": [round(s, 2) for s in seconds],
+        "best_cases_per_second": round(total / min(seconds)),
+        "median_cases_per_second": round(total / statistics.median(seconds)),
+        "category_rows": CategoryRollup.objects.count(),
+        "department_rows": DepartmentRollup.objects.count(),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+    common.say(
+        f"{label}: {total:,} cases rebuilt in {', '.join(f'{s:.2f}' for s in seconds)} s — "
+        f"best {result['best_cases_per_second']:,} cases/s, median {result['median_cases_per_second']:,} cases/s; "
+        f"{result['category_rows']:,} category rows, {result['department_rows']:,} department rows; "
+        f"peak RSS {result['peak_rss_mb']} MB"
+    )
+    return result
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -121,6 +165,10 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--rebuild-only", action="store_true", help="measure the rollup rebuild instead of the figure queries"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="rebuilds per measurement (--rebuild-only)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         raise SystemExit("this benchmark is for PostgreSQL")
@@ -141,6 +189,17 @@ def main(argv=None) -> int:
     from civicgrid.cases.models import Case, CategoryRollup, DepartmentRollup
 
     now = timezone.now()
+    if args.rebuild_only:
+        result = {"demo": measure_rebuild("the demo street's year", args.repeat)}
+        common.say(f"adding {args.cases:,} cases over the past year …")
+        add_cases(args.cases, now)
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {Case._meta.db_table}")
+        result["generated"] = measure_rebuild(f"with {args.cases:,} generated cases", args.repeat)
+        common.say(json.dumps(result))
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2))
+        return 0
     common.say(f"adding {args.cases:,} cases over the past year …")
     add_cases(args.cases, now)
     started = time.perf_counter()
