@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
+
+from civicgrid.core.pii import log_unmasked_view
 
 from .models import Department, Resident, RoleAssignment
 
@@ -13,12 +16,25 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(admin.ModelAdmin):
-    """The list shows masked data only; the change form is for administrators."""
+    """The list shows masked data only; opening a resident's form shows it in full, so each opening is
+    written to the access log first, like any other unmasked view."""
 
     list_display = ["masked_name", "masked_phone", "gender", "birth_year", "is_party_member", "household"]
     list_filter = ["gender", "is_party_member"]
     raw_id_fields = ["household", "user"]
     readonly_fields = ["path"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        resident = self.get_object(request, object_id)
+        if resident is not None and self.has_view_or_change_permission(request, resident):
+            log_unmasked_view(
+                user=request.user,
+                subject=resident,
+                fields=["name", "phone", "id_number"],
+                reason=_("administration form"),
+                request=request,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(RoleAssignment)
