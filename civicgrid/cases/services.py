@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
@@ -621,7 +622,7 @@ def intake(
     return IntakeResult(case, True, token)
 
 
-_REPORT_SQL: dict[tuple[str, bool], tuple] = {}
+_REPORT_TEMPLATE: dict[str, tuple] = {}
 
 
 def _one_statement(using: str) -> bool:
@@ -629,12 +630,12 @@ def _one_statement(using: str) -> bool:
     return connections[using].vendor == "postgresql"
 
 
-def _report_sql(connection, find_reporter: bool) -> tuple:
+def _report_template(connection) -> tuple:
     """One statement writing a report's case, history row and outbox row (PostgreSQL): the three
-    INSERTs the ORM would send, chained by their RETURNING ids, in one round trip. With
-    `find_reporter` the case's reporter is the reporting account's resident record, looked up in
-    the same statement as `Resident.objects.filter(user=…).first()` would."""
-    if (connection.alias, find_reporter) not in _REPORT_SQL:
+    INSERTs the ORM would send, chained by their RETURNING ids, in one round trip. Returns the
+    statement with a `{}` slot per value, the fields in slot order, and the sub-select that finds
+    the reporting account's resident record as `Resident.objects.filter(user=…).first()` would."""
+    if connection.alias not in _REPORT_TEMPLATE:
         qn = connection.ops.quote_name
 
         def columns(model, skip):
@@ -643,40 +644,61 @@ def _report_sql(connection, find_reporter: bool) -> tuple:
         def names(fields):
             return ", ".join(qn(f.column) for f in fields)
 
-        def marks(fields):
-            return ", ".join(["%s"] * len(fields))
+        def slots(fields):
+            return ", ".join(["{}"] * len(fields))
 
         case_fields = columns(Case, ())
         event_fields = columns(CaseEvent, {"case"})
         outbox_fields = columns(OutboxEvent, {"payload"})
-        reporter = Case._meta.get_field("reporter")
-        case_values = marks(case_fields)
-        if find_reporter:
-            order = ", ".join(
-                qn(Resident._meta.get_field(name.lstrip("-")).column) + (" DESC" if name[0] == "-" else "")
-                for name in Resident._meta.ordering
-            )
-            lookup = (
-                f"(SELECT {qn(Resident._meta.pk.column)} FROM {qn(Resident._meta.db_table)} "
-                f"WHERE {qn(Resident._meta.get_field('user').column)} = %s ORDER BY {order} LIMIT 1)"
-            )
-            case_values = ", ".join(lookup if f is reporter else "%s" for f in case_fields)
-        sql = (
+        order = ", ".join(
+            qn(Resident._meta.get_field(name.lstrip("-")).column) + (" DESC" if name[0] == "-" else "")
+            for name in Resident._meta.ordering
+        )
+        find_reporter = (
+            f"(SELECT {qn(Resident._meta.pk.column)} FROM {qn(Resident._meta.db_table)} "
+            f"WHERE {qn(Resident._meta.get_field('user').column)} = %s ORDER BY {order} LIMIT 1)"
+        )
+        template = (
             f"WITH c AS (INSERT INTO {qn(Case._meta.db_table)} ({names(case_fields)}) "
-            f"VALUES ({case_values}) "
-            f"RETURNING {qn(Case._meta.pk.column)} AS id, {qn(reporter.column)} AS reporter_id), "
+            f"VALUES ({slots(case_fields)}) RETURNING {qn(Case._meta.pk.column)} AS id, "
+            f"{qn(Case._meta.get_field('reporter').column)} AS reporter_id), "
             f"e AS (INSERT INTO {qn(CaseEvent._meta.db_table)} "
             f"({qn(CaseEvent._meta.get_field('case').column)}, {names(event_fields)}) "
-            f"VALUES ((SELECT id FROM c), {marks(event_fields)}) "
+            f"VALUES ((SELECT id FROM c), {slots(event_fields)}) "
             f"RETURNING {qn(CaseEvent._meta.pk.column)} AS id), "
             f"o AS (INSERT INTO {qn(OutboxEvent._meta.db_table)} "
             f"({qn(OutboxEvent._meta.get_field('payload').column)}, {names(outbox_fields)}) "
-            f"VALUES (jsonb_build_object('case', (SELECT id FROM c), 'event', (SELECT id FROM e)) || %s, "
-            f"{marks(outbox_fields)})) "
+            "VALUES (jsonb_build_object('case', (SELECT id FROM c), 'event', (SELECT id FROM e)) || {}, "
+            f"{slots(outbox_fields)})) "
             "SELECT (SELECT id FROM c), (SELECT reporter_id FROM c)"
         )
-        _REPORT_SQL[connection.alias, find_reporter] = (sql, case_fields, event_fields, outbox_fields)
-    return _REPORT_SQL[connection.alias, find_reporter]
+        _REPORT_TEMPLATE[connection.alias] = (
+            template,
+            case_fields,
+            event_fields,
+            outbox_fields,
+            find_reporter,
+        )
+    return _REPORT_TEMPLATE[connection.alias]
+
+
+@lru_cache(maxsize=64)
+def _report_sql(template: str, slots: tuple[str, ...]) -> str:
+    return template.format(*slots)
+
+
+def _slot(value) -> str:
+    """NULL, TRUE, FALSE and '' are written into the statement (a new report has many): psycopg
+    parses a statement once and reuses the parse only when it has at most 50 parameters."""
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "TRUE"
+    if value is False:
+        return "FALSE"
+    if value.__class__ is str and not value:
+        return "''"
+    return "%s"
 
 
 def _insert_report(
@@ -685,7 +707,7 @@ def _insert_report(
     """intake's writes on PostgreSQL (no photos, no automatic dispatch): the same rows as
     `case.save()`, `_event(…)` and `_emit(…)`, sent as one statement (atomic by itself)."""
     connection = connections[using]
-    sql, case_fields, event_fields, outbox_fields = _report_sql(connection, reporter_user is not None)
+    template, case_fields, event_fields, outbox_fields, find_reporter = _report_template(connection)
     event = CaseEvent(
         **_event_fields(
             case,
@@ -707,13 +729,20 @@ def _insert_report(
         available_at=emitted_at,
     )
     payload = {"state": case.state, "kind": kind, "emergency": kind == Kind.EMERGENCY, "dispatched": False}
-    params = [
-        reporter_user.pk if reporter_user is not None and f.name == "reporter" else value
-        for f, value in ((f, f.get_db_prep_save(f.pre_save(case, True), connection)) for f in case_fields)
-    ]
-    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
-    params.append(OutboxEvent._meta.get_field("payload").get_db_prep_save(payload, connection))
-    params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in outbox_fields]
+    values = [f.get_db_prep_save(f.pre_save(case, True), connection) for f in case_fields]
+    slots = [_slot(value) for value in values]
+    if reporter_user is not None:
+        at = next(i for i, f in enumerate(case_fields) if f.name == "reporter")
+        values[at], slots[at] = reporter_user.pk, find_reporter
+    for value in (
+        *(f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields),
+        OutboxEvent._meta.get_field("payload").get_db_prep_save(payload, connection),
+        *(f.get_db_prep_save(f.pre_save(row, True), connection) for f in outbox_fields),
+    ):
+        values.append(value)
+        slots.append(_slot(value))
+    params = [value for value, slot in zip(values, slots, strict=True) if "%s" in slot]
+    sql = _report_sql(template, tuple(slots))
     # Inside a caller's transaction a savepoint keeps it usable when the client key is taken.
     savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
     with savepoint, connection.cursor() as cursor:
