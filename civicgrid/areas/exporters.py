@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from .importers import HOUSEHOLD_COLUMNS
+from .importers import HOUSEHOLD_COLUMNS, Progress, quiet
 from .models import Area, Household, Level
 
 EXCEL_MAX_ROWS = 1_048_576
 CHUNK = 5000
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_message: str) -> None:
-    pass
 
 
 def _parent_code(area: Area) -> str | None:
@@ -59,7 +53,7 @@ def area_features(root: Area) -> Iterator[dict]:
         yield {"type": "Feature", "properties": props, "geometry": geometry}
 
 
-def export_areas(root: Area, out, *, progress: Progress = _quiet) -> int:
+def export_areas(root: Area, out, *, progress: Progress = quiet) -> int:
     """Write a GeoJSON FeatureCollection to the text stream `out`; returns the number of features."""
     out.write('{"type": "FeatureCollection", "features": [\n')
     count = 0
@@ -124,7 +118,7 @@ def household_rows(root: Area) -> Iterator[list]:
 
 
 def export_households(
-    root: Area, path: str | Path, *, fmt: str | None = None, progress: Progress = _quiet
+    root: Area, path: str | Path, *, fmt: str | None = None, progress: Progress = quiet
 ) -> int:
     """Write the household table to a .csv or .xlsx file; returns the number of rows."""
     fmt = fmt or Path(path).suffix.lstrip(".").lower()
@@ -153,7 +147,7 @@ def export_households(
         return write_household_csv(root, fh, progress=progress)
 
 
-def write_household_csv(root: Area, out, *, progress: Progress = _quiet) -> int:
+def write_household_csv(root: Area, out, *, progress: Progress = quiet) -> int:
     writer = csv.writer(out)
     writer.writerow(HOUSEHOLD_COLUMNS)
     count = 0

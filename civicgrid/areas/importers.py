@@ -99,8 +99,8 @@ class _Errors:
             raise ImportRejected(self.items)
 
 
-def _quiet(_message: str) -> None:
-    pass
+def quiet(_message: str) -> None:
+    """The default progress reporter of imports and exports: says nothing."""
 
 
 # ---------------------------------------------------------------- codes
@@ -221,7 +221,7 @@ def _load_json(source) -> object:
     return json.load(source)
 
 
-def import_areas(source, *, progress: Progress = _quiet) -> ImportResult:
+def import_areas(source, *, progress: Progress = quiet) -> ImportResult:
     """Import a GeoJSON FeatureCollection of areas (a path, an open file or a parsed dict)."""
     errors = _Errors()
     try:
@@ -484,7 +484,7 @@ def _read_again(source, fmt):
     return read_table(source, fmt)
 
 
-def import_households(source, *, fmt: str | None = None, progress: Progress = _quiet) -> ImportResult:
+def import_households(source, *, fmt: str | None = None, progress: Progress = quiet) -> ImportResult:
     """Import buildings, units and households from a CSV or Excel (.xlsx) table."""
     errors = _Errors()
     # Two passes over the file, so the table is never held in memory: first the codes it names
