@@ -102,7 +102,9 @@ class ActionForm(forms.Form):
         return [cls.action]
 
     def perform(self, version: int):
-        raise NotImplementedError
+        """Call the cases service for this action. Every form in ACTION_FORMS overrides it (a test
+        checks), so the base class refuses rather than silently doing nothing."""
+        raise NotImplementedError(f"{type(self).__name__} does not say which service it calls")
 
     @property
     def version(self) -> int:
