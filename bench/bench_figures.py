@@ -4,7 +4,7 @@
         [--cases 100000] [--queries 500]
     .venv/bin/python bench/bench_figures.py --rebuild-only [--cases 1000000] [--repeat 3]
 
-Loads the small demo street (a year of its cases made by cases/demo_steps.py), adds `--cases` more
+Loads the small demo street (a year of its cases made by demo/steps/cases.py), adds `--cases` more
 cases spread over the same year, grids, categories, departments and states (INSERT … SELECT), and
 rebuilds the rollups from all of them (`civicgrid rebuild_rollups`). Then it asks, `--queries` times,
 for the figures of a random area (the city, district, street, a community or a grid) over a random

@@ -1,11 +1,9 @@
-"""Demo steps: the base city first, then what other apps add to it (a year of cases, …).
+"""Demo steps: the base city first, then what each capability adds to it (a year of cases, …).
 
-An app adds a step in a module named `demo_steps.py` in its package. The demo command finds
-these modules with `django.utils.module_loading.autodiscover_modules("demo_steps")` (the same
-mechanism as admin.py), so an app needs no code in AppConfig.ready and registration happens only
-when the demo runs:
+A step is a module in `civicgrid/demo/steps/` (the demo sits on top of every app and writes through
+their services; no app imports the demo). `steps()` imports every module of that package:
 
-    # civicgrid/cases/demo_steps.py
+    # civicgrid/demo/steps/cases.py
     from civicgrid.demo.registry import register_step
 
     def generate(ctx):   # ctx: DemoContext; runs in its own transaction, after lower orders
@@ -14,7 +12,7 @@ when the demo runs:
         ...
     register_step("cases", generate, cleanup, order=100)
 
-The base city is the step "city" (order 0, civicgrid/demo/demo_steps.py): areas, compounds,
+The base city is the step "city" (order 0, civicgrid/demo/steps/city.py): areas, compounds,
 households, residents, departments, Party organisations and the demo accounts.
 
 `civicgrid demo --rebuild` runs every cleanup in reverse order (so rows that point at the city
@@ -31,7 +29,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 
@@ -57,8 +54,10 @@ def register_step(
 
 
 def steps() -> list[Step]:
-    """Every registered step, in generation order (apps' demo_steps modules are imported first)."""
-    autodiscover_modules("demo_steps")
+    """Every registered step, in generation order (the modules of demo/steps/ are imported first)."""
+    from civicgrid.demo.steps import load_all
+
+    load_all()
     return sorted(_steps.values(), key=lambda s: (s.order, s.name))
 
 

@@ -1,4 +1,4 @@
-"""The demo street's year of cases (civicgrid/cases/demo_steps.py) through `civicgrid demo`."""
+"""The demo street's year of cases (civicgrid/demo/steps/cases.py) through `civicgrid demo`."""
 
 from io import StringIO
 
@@ -55,9 +55,9 @@ def test_the_demo_accounts_find_work_waiting(demo):
 
 
 def test_the_cases_step_cleans_up_and_generates_again(demo):
-    from civicgrid.cases import demo_steps
     from civicgrid.demo.city import SCALES
     from civicgrid.demo.registry import DemoContext, Progress
+    from civicgrid.demo.steps import cases as demo_steps
 
     count = Case.objects.count()
     ctx = DemoContext(

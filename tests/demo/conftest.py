@@ -19,7 +19,7 @@ def run_demo(**options) -> str:
 
 @pytest.fixture(autouse=True)
 def only_the_city_step(monkeypatch):
-    registry.steps()  # import every app's demo_steps once
+    registry.steps()  # import every demo step module once
     monkeypatch.setattr(registry, "_steps", {"city": registry._steps["city"]})
 
 

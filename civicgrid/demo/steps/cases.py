@@ -22,14 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core.models import OutboxEvent
-from civicgrid.core.workcalendar import add_working_hours
-from civicgrid.demo.registry import DemoContext, register_step
-from civicgrid.people.models import Department, Resident, Role, RoleAssignment
-
-from . import rollups, services
-from .deadlines import level_due, reminder_time
-from .models import (
+from civicgrid.cases import rollups, services
+from civicgrid.cases.deadlines import level_due, reminder_time
+from civicgrid.cases.models import (
     Case,
     CaseEvent,
     Category,
@@ -39,7 +34,11 @@ from .models import (
     InboxMessage,
     SupervisionOrder,
 )
-from .workflow import CaseLevel, Channel, Kind, Rating, State
+from civicgrid.cases.workflow import CaseLevel, Channel, Kind, Rating, State
+from civicgrid.core.models import OutboxEvent
+from civicgrid.core.workcalendar import add_working_hours
+from civicgrid.demo.registry import DemoContext, register_step
+from civicgrid.people.models import Department, Resident, Role, RoleAssignment
 
 # Cases per grid per month, by demo scale.
 PER_GRID_MONTH = {"tiny": 3, "small": 9, "medium": 3, "city": 3}
