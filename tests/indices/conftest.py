@@ -10,7 +10,13 @@ from tests.cases.conftest import at, cats, monday_morning, report, rule  # noqa:
 from tests.dashboard.conftest import march  # noqa: F401
 
 INDICATORS = [
-    {"code": "on_time", "name": "按期办结率", "formula": "default(on_time_rate, 0)", "direction": "higher_better", "weight": 60},
+    {
+        "code": "on_time",
+        "name": "按期办结率",
+        "formula": "default(on_time_rate, 0)",
+        "direction": "higher_better",
+        "weight": 60,
+    },
     {"code": "overdue", "name": "逾期", "formula": "overdue_open", "direction": "lower_better", "weight": 40},
 ]
 MARCH = date(2026, 3, 1)
@@ -18,7 +24,9 @@ MARCH = date(2026, 3, 1)
 
 @pytest.fixture
 def types(city):
-    old = services.create_peer_group(code="old", name="老旧小区型", name_en="old compounds", level=Level.COMMUNITY)
+    old = services.create_peer_group(
+        code="old", name="老旧小区型", name_en="old compounds", level=Level.COMMUNITY
+    )
     new = services.create_peer_group(code="new", name="商品房型", name_en="commercial", level=Level.COMMUNITY)
     return old, new
 
@@ -29,7 +37,12 @@ def index(city, people, types):
     services.set_peer_group(city.community, old)
     services.set_peer_group(city.community2, old)
     return services.create_index(
-        code="liuhe", name="六和指数", owner=city.district, level=Level.COMMUNITY, indicators=INDICATORS, months=1
+        code="liuhe",
+        name="六和指数",
+        owner=city.district,
+        level=Level.COMMUNITY,
+        indicators=INDICATORS,
+        months=1,
     )
 
 

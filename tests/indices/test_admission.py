@@ -14,9 +14,17 @@ from civicgrid.indices.models import AdmissionState
 def file(city, people):
     def make(**kw):
         data = dict(
-            department=city.dept, by=people.handler, title="消防安全入户宣传", kind="survey",
-            description="每户发放告知书", grids=[city.grid, city.grid2], hours_per_grid=Decimal("4"),
-            funding_yuan=Decimal("5000"), people=0, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+            department=city.dept,
+            by=people.handler,
+            title="消防安全入户宣传",
+            kind="survey",
+            description="每户发放告知书",
+            grids=[city.grid, city.grid2],
+            hours_per_grid=Decimal("4"),
+            funding_yuan=Decimal("5000"),
+            people=0,
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 31),
         )
         data.update(kw)
         return services.file_request(**data)
@@ -47,7 +55,10 @@ def test_the_district_approves_or_refuses_with_a_reason_and_history(file, people
         services.decide_request(req, by=people.supervisor, approve=False, reason="")
     refused = services.decide_request(req, by=people.supervisor, approve=False, reason="与已有工作重复")
     assert refused.state == AdmissionState.REFUSED and refused.reason == "与已有工作重复"
-    assert [(e.action, e.to_state) for e in refused.events.all()] == [("filed", "pending"), ("refused", "refused")]
+    assert [(e.action, e.to_state) for e in refused.events.all()] == [
+        ("filed", "pending"),
+        ("refused", "refused"),
+    ]
     with pytest.raises(ValidationError, match="decided already"):
         services.decide_request(refused, by=people.supervisor, approve=True)
 
@@ -62,30 +73,46 @@ def test_a_stale_decision_is_a_conflict(file, people):
 def test_a_task_not_on_the_grids_admission_list_is_refused_naming_the_list(file, city, people):
     req = file()
     with pytest.raises(ValidationError, match="准入清单") as e:
-        services.assign_task(req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher)
+        services.assign_task(
+            req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher
+        )
     assert "宝石一网格" in e.value.messages[0]
     services.decide_request(req, by=people.supervisor, approve=True)
     outside = file(grids=[city.grid2])
     services.decide_request(outside, by=people.supervisor, approve=True)
     with pytest.raises(ValidationError, match="准入清单"):
-        services.assign_task(outside, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher)
+        services.assign_task(
+            outside, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher
+        )
     with pytest.raises(ValidationError, match="准入清单"):  # outside the approved period
-        services.assign_task(req, grid=city.grid, worker=people.grid_worker, month=date(2027, 3, 1), by=people.dispatcher)
+        services.assign_task(
+            req, grid=city.grid, worker=people.grid_worker, month=date(2027, 3, 1), by=people.dispatcher
+        )
 
 
-def test_an_approved_task_goes_to_the_grids_worker_once_a_month_and_counts_in_the_workload(file, city, people, time_machine):
+def test_an_approved_task_goes_to_the_grids_worker_once_a_month_and_counts_in_the_workload(
+    file, city, people, time_machine
+):
     time_machine.move_to("2026-03-10 10:00 +08:00", tick=False)
     req = file()
     services.decide_request(req, by=people.supervisor, approve=True)
     assert list(services.admission_list(city.grid)) == [req]
     with pytest.raises(ValidationError, match="not a grid worker"):
-        services.assign_task(req, grid=city.grid, worker=people.other_grid_worker, month=date(2026, 3, 1), by=people.dispatcher)
+        services.assign_task(
+            req, grid=city.grid, worker=people.other_grid_worker, month=date(2026, 3, 1), by=people.dispatcher
+        )
     with pytest.raises(PermissionDenied):
-        services.assign_task(req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.grid_worker)
-    task = services.assign_task(req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 15), by=people.community_staff)
+        services.assign_task(
+            req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.grid_worker
+        )
+    task = services.assign_task(
+        req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 15), by=people.community_staff
+    )
     assert task.month == date(2026, 3, 1) and task.hours == Decimal("4.0")
     with pytest.raises(ValidationError, match="already given"):
-        services.assign_task(req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher)
+        services.assign_task(
+            req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher
+        )
     months, rows = reports.workload(city.street, months=2)
     assert months == [date(2026, 2, 1), date(2026, 3, 1)]
     assert rows == [(city.grid, [Decimal(0), Decimal("4.0")])]
@@ -104,7 +131,10 @@ def test_the_admission_pages_show_each_role_its_part(client, file, city, people)
     req.refresh_from_db()
     assert req.state == AdmissionState.APPROVED
     client.force_login(people.dispatcher)
-    r = client.post(f"/indices/admission/{req.pk}/", {"action": "assign", "target": f"{city.grid.pk}:{people.grid_worker.pk}", "month": "2026-03"})
+    r = client.post(
+        f"/indices/admission/{req.pk}/",
+        {"action": "assign", "target": f"{city.grid.pk}:{people.grid_worker.pk}", "month": "2026-03"},
+    )
     assert r.status_code == 302
     client.force_login(people.grid_worker)
     page = client.get("/indices/admission/").content.decode()

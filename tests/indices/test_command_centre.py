@@ -29,7 +29,18 @@ def test_the_overdue_figure_drills_down_to_the_overdue_cases_the_viewer_may_see(
     assert march.a.ref not in page.content.decode()
 
 
-@pytest.mark.parametrize("who, status", [("leader", 200), ("supervisor", 200), ("dispatcher", 200), ("handler", 403), ("grid_worker", 403), ("resident_user", 403), ("outsider", 403)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("leader", 200),
+        ("supervisor", 200),
+        ("dispatcher", 200),
+        ("handler", 403),
+        ("grid_worker", 403),
+        ("resident_user", 403),
+        ("outsider", 403),
+    ],
+)
 def test_who_may_open_the_street_command_centre(client, people, city, who, status):
     client.force_login(getattr(people, who))
     assert client.get(f"/dashboard/command/{city.street.code}/").status_code == status
@@ -49,8 +60,18 @@ def test_the_big_screen_refreshes_itself_from_a_script_file(client, people, city
 
 def test_red_communities_and_the_latest_issue_are_on_the_command_centre(client, people, march, index, city):
     services.save_colour_rule(
-        ColourRule(owner=city.district, level="community", name="逾期", formula="overdue_open",
-                   direction="lower_better", red=1, orange=0.8, yellow=0.6, blue=0.4, months=1)
+        ColourRule(
+            owner=city.district,
+            level="community",
+            name="逾期",
+            formula="overdue_open",
+            direction="lower_better",
+            red=1,
+            orange=0.8,
+            yellow=0.6,
+            blue=0.4,
+            months=1,
+        )
     )
     issue = services.publish_issue(index, by=people.supervisor, period_end=MARCH)
     client.force_login(people.leader)

@@ -5,7 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from civicgrid.cases import rollups, services as case_services
+from civicgrid.cases import rollups
+from civicgrid.cases import services as case_services
 from civicgrid.indices import export, services
 
 from .conftest import MARCH

@@ -40,7 +40,15 @@ def test_english_pages_are_translated(client, people, published):
 
 def test_the_edit_page_previews_then_saves_a_new_version(client, people, index, march):
     client.force_login(people.supervisor)
-    form = {"rows": 2, "code-0": "overdue", "name-0": "逾期", "formula-0": "overdue_open", "direction-0": "lower_better", "weight-0": "1", "note": "只看逾期"}
+    form = {
+        "rows": 2,
+        "code-0": "overdue",
+        "name-0": "逾期",
+        "formula-0": "overdue_open",
+        "direction-0": "lower_better",
+        "weight-0": "1",
+        "note": "只看逾期",
+    }
     r = client.post("/indices/index/liuhe/edit/", {**form, "preview": "1"})
     assert r.status_code == 200 and 'id="preview"' in r.content.decode()
     assert index.versions.count() == 1

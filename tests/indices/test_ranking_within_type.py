@@ -34,7 +34,12 @@ def test_each_area_is_ranked_only_against_its_own_type():
 def test_scores_are_weighted_min_max_within_the_group_and_ties_share_a_rank():
     areas = [area(i, f"x{i}") for i in range(1, 5)]
     groups = {i: ("t", "t") for i in range(1, 5)}
-    metrics = {1: {"rate": 1.0, "overdue": 4}, 2: {"rate": 0.5, "overdue": 0}, 3: {"rate": 0.5, "overdue": 0}, 4: {"rate": 0.0, "overdue": 2}}
+    metrics = {
+        1: {"rate": 1.0, "overdue": 4},
+        2: {"rate": 0.5, "overdue": 0},
+        3: {"rate": 0.5, "overdue": 0},
+        4: {"rate": 0.0, "overdue": 2},
+    }
     lines = {ln.area.pk: ln for ln in scoring.score(INDICATORS, areas, groups, metrics, NAMES)}
     assert lines[1].scores == {"rate": 100.0, "overdue": 0.0}
     assert lines[1].score == 75.0  # (100 × 3 + 0 × 1) / 4
