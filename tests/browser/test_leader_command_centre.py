@@ -33,7 +33,7 @@ INDICATORS = [
 def test_a_district_leader_drills_from_a_red_community_to_its_overdue_cases(
     city,
     people,
-    cats,
+    cats,  # noqa: F811
     page,
     login,
     live_server,
