@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core import outbox
+from civicgrid.core import geo, outbox
 from civicgrid.core.models import OutboxEvent
 from civicgrid.core.workcalendar import add_working_hours, working_hours_between
 from civicgrid.people import policy as people_policy
@@ -386,8 +386,21 @@ def _require(text: str, message: str) -> str:
 
 
 def _place(*, lng, lat, crs, building, unit, area, grid) -> tuple[dict, float | None, float | None]:
-    """Resolve where a case is: (fields for the case, WGS84 lng, lat)."""
+    """Resolve where a case is: (fields for the case, WGS84 lng, lat).
+
+    A point is converted to WGS84 first, however the rest of the place is given (unit, building,
+    area or the point alone, inside a grid or not): only WGS84 is stored."""
+    from civicgrid.areas.lookup import find_grid, normalise_crs
+
     fields: dict = {}
+    if lng is not None and lat is not None:
+        try:
+            gcj02 = normalise_crs(crs) == "gcj02"
+        except ValueError:
+            raise ValidationError(_("Give coordinates as wgs84 or gcj02.")) from None
+        lng, lat = float(lng), float(lat)
+        if gcj02:
+            lng, lat = geo.gcj02_to_wgs84(lng, lat)
     if unit is not None:
         unit = unit if isinstance(unit, Area) else Area.objects.get(pk=unit)
         if unit.level != Level.UNIT:
@@ -404,21 +417,11 @@ def _place(*, lng, lat, crs, building, unit, area, grid) -> tuple[dict, float | 
         fields.update(building_id=building.pk, path=building.path, jurisdiction=building.jurisdiction)
         grid = _grid_from_path(building.path[: building.path[:-1].rfind("/") + 1])
         if lng is None and building.lng is not None:
-            lng, lat, crs = building.lng, building.lat, "wgs84"
+            lng, lat = building.lng, building.lat
     if grid is None and lng is not None and lat is not None:
-        try:
-            from civicgrid.areas.lookup import find_grid
-        except ImportError:  # the lookup is optional: fall back to the place given explicitly
-            find_grid = None
-        if find_grid is not None:
-            match = find_grid(float(lng), float(lat), crs=crs)
-            if match:
-                lng, lat = match.lng, match.lat
-                grid = _load()["grids"].get(match.grid_id) or _grid_row(match.grid_id)
-        elif crs and crs.lower().replace("-", "") == "gcj02":
-            from civicgrid.core import geo
-
-            lng, lat = geo.gcj02_to_wgs84(float(lng), float(lat))
+        match = find_grid(lng, lat)
+        if match:
+            grid = _load()["grids"].get(match.grid_id) or _grid_row(match.grid_id)
     if isinstance(grid, Area):
         grid = {"id": grid.pk, "path": grid.path, "jurisdiction": grid.jurisdiction}
     if grid is not None:
