@@ -796,11 +796,8 @@ def settle_on_spot(
         raise PermissionDenied(
             _("Only the steward, building leader or grid worker of this place can do this.")
         )
+    # No look-up first: the unique index on client_key catches a retry (see the except below).
     scoped_key = f"{channel}:{client_key.strip()}"[:80] if client_key and client_key.strip() else None
-    if scoped_key:
-        existing = Case.objects.filter(client_key=scoped_key).first()
-        if existing is not None:
-            return IntakeResult(existing, False, _token_for_key(scoped_key))
     cat = triage(description, category)
     now = _now()
     token = _token_for_key(scoped_key) if scoped_key else secrets.token_urlsafe(24)
@@ -832,12 +829,19 @@ def settle_on_spot(
     )
     start_clock(case, now)
     case.remind_at = None
-    with transaction.atomic():
-        case.save(force_insert=True)
-        event = _event(case, "settle_on_spot", by, "", State.CLOSED, result, public=True, at=now)
-        for photo in cleaned:
-            _save_photo(case, photo, by, AttachmentKind.HANDLING)
-        _emit(case, "settled_on_spot", event)
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+            event = _event(case, "settle_on_spot", by, "", State.CLOSED, result, public=True, at=now)
+            for photo in cleaned:
+                _save_photo(case, photo, by, AttachmentKind.HANDLING)
+            _emit(case, "settled_on_spot", event)
+    except IntegrityError:
+        if scoped_key:
+            existing = Case.objects.filter(client_key=scoped_key).first()
+            if existing is not None:
+                return IntakeResult(existing, False, _token_for_key(scoped_key))
+        raise
     return IntakeResult(case, True, token)
 
 
