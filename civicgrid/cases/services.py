@@ -1265,13 +1265,24 @@ def supervise(
 
 @transaction.atomic
 def merge(duplicates: Iterable, into, by, *, note: str = "") -> Case:
-    """合并: duplicates follow the main case from now on; their reporters get its feedback."""
-    main = Case.objects.select_for_update().get(pk=_case_id(into))
-    while main.merged_into_id:
-        main = Case.objects.select_for_update().get(pk=main.merged_into_id)
+    """合并: duplicates follow the main case from now on; their reporters get its feedback.
+
+    Every case involved is locked at once, in the order of its id, so two merges over the same cases
+    (A into B while B into A) never deadlock: one waits for the other, then finds the cases changed
+    and gets CaseConflict."""
+    wanted = {_case_id(d) for d in duplicates}
+    chain = _main_chain(_case_id(into))  # into, and the cases it was merged into, unlocked
+    locked = {
+        c.pk: c for c in Case.objects.select_for_update().filter(pk__in=wanted | set(chain)).order_by("pk")
+    }
+    if chain[-1] not in locked:
+        raise Case.DoesNotExist("No case to merge into.")
+    main = locked[chain[-1]]
+    if main.merged_into_id is not None or _main_chain(_case_id(into)) != chain:
+        raise CaseConflict(_("Someone else has just merged these cases. Reload them and try again."))
     if main.state in (State.NOT_ACCEPTED, State.MERGED):
         raise ValidationError(_("A case can only be merged into a case that is being handled or closed."))
-    ids = sorted({_case_id(d) for d in duplicates} - {main.pk})
+    ids = sorted(wanted - {main.pk})
     if not ids:
         raise ValidationError(_("Pick at least one other case to merge."))
     for dup_id in ids:
@@ -1305,6 +1316,16 @@ def flag_for_deliberation(case, by, *, note: str, expected_version: int | None =
     c.flagged_for_deliberation_at = move.now
     c.deliberation_note = note[:200]
     return move.finish(note)
+
+
+def _main_chain(case_id: int) -> list[int]:
+    """The case and the cases it follows (merged into), ending at its main case."""
+    chain = [case_id]
+    while True:
+        nxt = Case.objects.filter(pk=chain[-1]).values_list("merged_into_id", flat=True).first()
+        if nxt is None or nxt in chain:
+            return chain
+        chain.append(nxt)
 
 
 @transaction.atomic

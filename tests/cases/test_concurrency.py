@@ -123,3 +123,20 @@ def test_the_same_settled_on_the_spot_retried_at_once_makes_one_case(city, peopl
     assert Case.objects.count() == 1
     assert CaseEvent.objects.filter(action="settle_on_spot").count() == 1
 
+
+def test_merging_two_cases_into_each_other_at_once_one_wins_the_other_gets_a_conflict(city, people):
+    a = services.intake(channel="resident_app", description="垃圾满溢", unit=city.unit).case
+    b = services.intake(channel="resident_app", description="垃圾满溢", unit=city.unit).case
+    results = race(
+        lambda: services.merge([a.pk], b.pk, people.grid_worker),
+        lambda: services.merge([b.pk], a.pk, people.grid_worker),
+    )
+    winners = [r for r in results if isinstance(r, Case)]
+    conflicts = [r for r in results if isinstance(r, CaseConflict)]
+    assert len(winners) == 1 and len(conflicts) == 1, results
+    main = winners[0]
+    duplicate = Case.objects.get(pk=({a.pk, b.pk} - {main.pk}).pop())
+    assert duplicate.state == State.MERGED and duplicate.merged_into_id == main.pk
+    main.refresh_from_db()
+    assert main.state != State.MERGED and main.merged_into_id is None
+    assert CaseEvent.objects.filter(action="merge").count() == 2  # the duplicate's and the main case's
