@@ -40,6 +40,7 @@ class PhotosField(forms.FileField):
     def __init__(self, *args, max_photos: int = photo_checks.MAX_PHOTOS, **kwargs):
         self.max_photos = max_photos
         kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Photos"))
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
 

@@ -17,30 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.people.models import Department
 
 from . import services
+from .forms import PhotosField
 from .models import Case, Category, ExtensionRequest, ExtensionStatus
 from .workflow import AttachmentKind, Channel, Kind, Rating, State
 
 TEXT_MAX = 300
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos in one input; the services check each one (images only, size capped)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("Photos"))
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(PhotosField, self).clean(f, initial) for f in files if f]
 
 
 def category_choices(include_top: bool = False) -> list:
@@ -500,7 +481,7 @@ class AttachmentForm(ActionForm):
 
     def perform(self, version):
         d = self.cleaned_data
-        for i, photo in enumerate(d["photos"][:8]):
+        for i, photo in enumerate(d["photos"]):
             services.add_attachment(
                 self.case, self.user, photo, kind=d["kind"], expected_version=version if i == 0 else None
             )

@@ -514,7 +514,7 @@ def intake(
     description = _require(description, _("Describe the problem."))[:DESCRIPTION_MAX]
     # No look-up first: the unique index on client_key catches a retry (see the except below).
     scoped_key = f"{channel}:{client_key.strip()}"[:80] if client_key and client_key.strip() else None
-    cleaned = [_clean(p) for p in photos][:8]
+    cleaned = _clean_photos(photos)
     if lng is None and lat is None:
         for photo in cleaned:
             if photo.lng is not None:
@@ -790,7 +790,7 @@ def settle_on_spot(
     """A general matter (一般性) settled on the spot: recorded in one step as a closed case."""
     result = _require(result, _("Say what was done."))
     description = _require(description, _("Describe the problem."))
-    cleaned = [_clean(p) for p in photos][:8]
+    cleaned = _clean_photos(photos)
     place, lng, lat = _place(lng=lng, lat=lat, crs=crs, building=building, unit=unit, area=area, grid=None)
     if not policy.can_settle_on_spot(by, place["path"]):
         raise PermissionDenied(
@@ -853,6 +853,16 @@ def _clean(upload):
     from .photos import CleanPhoto, clean_photo
 
     return upload if isinstance(upload, CleanPhoto) else clean_photo(upload)
+
+
+def _clean_photos(uploads: Sequence) -> list:
+    """The checked photos of one action; more than MAX_PHOTOS is refused before any is decoded."""
+    from .photos import MAX_PHOTOS
+
+    uploads = [u for u in uploads if u]
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationError(_("Attach at most %(count)d photos.") % {"count": MAX_PHOTOS})
+    return [_clean(u) for u in uploads]
 
 
 def _save_photo(case: Case, photo, by, kind: str) -> Attachment:
@@ -1112,7 +1122,7 @@ def mark_handled(
 ) -> Case:
     """处置完毕: the result is recorded and fed back to the reporter; verification follows."""
     result = _require(result, _("Say what was done."))
-    cleaned = [_clean(p) for p in photos][:8]
+    cleaned = _clean_photos(photos)
     move = _Move(case, "mark_handled", by, expected_version)
     c = move.case
     c.result = result
@@ -1132,7 +1142,7 @@ def verify(
     """核查: pass closes the case (结案); fail sends it back to the handler as rework (返工)."""
     if not passed:
         note = _require(note, _("Say what is still wrong."))
-    cleaned = [_clean(p) for p in photos][:8]
+    cleaned = _clean_photos(photos)
     move = _Move(case, "verify_pass" if passed else "verify_fail", by, expected_version)
     c = move.case
     c.verified_at = move.now
@@ -1306,6 +1316,16 @@ def merge(duplicates: Iterable, into, by, *, note: str = "") -> Case:
     return main
 
 
+def _main_chain(case_id: int) -> list[int]:
+    """The case and the cases it follows (merged into), ending at its main case."""
+    chain = [case_id]
+    while True:
+        nxt = Case.objects.filter(pk=chain[-1]).values_list("merged_into_id", flat=True).first()
+        if nxt is None or nxt in chain:
+            return chain
+        chain.append(nxt)
+
+
 @transaction.atomic
 def flag_for_deliberation(case, by, *, note: str, expected_version: int | None = None) -> Case:
     """集中突出: many residents raise it; flag it for resident deliberation (协商议事)."""
@@ -1316,16 +1336,6 @@ def flag_for_deliberation(case, by, *, note: str, expected_version: int | None =
     c.flagged_for_deliberation_at = move.now
     c.deliberation_note = note[:200]
     return move.finish(note)
-
-
-def _main_chain(case_id: int) -> list[int]:
-    """The case and the cases it follows (merged into), ending at its main case."""
-    chain = [case_id]
-    while True:
-        nxt = Case.objects.filter(pk=chain[-1]).values_list("merged_into_id", flat=True).first()
-        if nxt is None or nxt in chain:
-            return chain
-        chain.append(nxt)
 
 
 @transaction.atomic
