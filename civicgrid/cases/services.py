@@ -51,6 +51,7 @@ from .models import (
     ExtensionRequest,
     ExtensionStatus,
     SupervisionOrder,
+    overdue_q,
 )
 from .seed import DEFAULT_CATEGORY, ERRAND_CATEGORY
 from .workflow import (
@@ -97,6 +98,7 @@ __all__ = [
     "triage",
     "case_for_token",
     "get_by_ref",
+    "filter_cases",
 ]
 
 DESCRIPTION_MAX = 4000
@@ -1388,6 +1390,61 @@ def find_possible_duplicates(
     if exclude:
         qs = qs.exclude(pk=exclude)
     return qs.select_related("category").order_by("-reported_at")[:limit]
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def filter_cases(
+    qs,
+    *,
+    text: str = "",
+    states: Iterable[str] = (),
+    category: Category | int | None = None,
+    area: Area | None = None,
+    department: Department | int | None = None,
+    channel: str = "",
+    overdue: bool | None = None,
+    reported_from: date | None = None,
+    reported_to: date | None = None,
+    now: datetime | None = None,
+):
+    """The case filters of the staff search and the API list, once (both check their own input).
+
+    `text` is a reference code or words in the title, description or address; a top category
+    includes its sub-categories; `overdue` True keeps, False drops the cases `Case.objects.overdue()`
+    holds; the dates are local days, both included."""
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(pk__in=Case.objects.by_ref(text).values("pk"))
+            | Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(address__icontains=text)
+        )
+    states = list(states)
+    if states:
+        qs = qs.filter(state__in=states)
+    if category is not None:
+        pk = category.pk if isinstance(category, Category) else int(category)
+        qs = qs.filter(Q(category_id=pk) | Q(top_category_id=pk))
+    if area is not None:
+        qs = qs.filter(path__startswith=area.path)
+    if department is not None:
+        qs = qs.filter(department_id=department.pk if isinstance(department, Department) else int(department))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if overdue is not None:
+        qs = qs.filter(overdue_q(now)) if overdue else qs.exclude(overdue_q(now))
+    if reported_from:
+        qs = qs.filter(reported_at__gte=_day_start(reported_from))
+    if reported_to:
+        qs = qs.filter(reported_at__lt=_day_start(reported_to + timedelta(days=1)))
+    return qs
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 # --- the in-app inbox --------------------------------------------------------------------------

@@ -26,9 +26,9 @@ from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Role
 
 from .. import workflow
-from ..models import Case, ExtensionRequest, ExtensionStatus, SupervisionOrder
+from ..models import Case, ExtensionRequest, ExtensionStatus, SupervisionOrder, overdue_q
 from ..workflow import LEVEL_ROLE, CaseLevel, Rating, State
-from .staff import PAGE_SIZE, category_label, clock, overdue_q, staff_required
+from .staff import PAGE_SIZE, category_label, clock, staff_required
 
 S = State
 # The deadline that matters now (the same rule as deadlines.time_status), for sorting in the database.
