@@ -55,7 +55,6 @@ from .models import (
 )
 from .seed import DEFAULT_CATEGORY, ERRAND_CATEGORY
 from .workflow import (
-    MAX_REOPENS,
     RETURN_WINDOW_HOURS,
     STAFF_CHANNELS,
     AttachmentKind,
@@ -1190,26 +1189,24 @@ def rate(
         c.rating = rating
         c.rating_comment = comment[:300]
         c.rated_at = move.now
-        data = {"rating": rating}
-        to_state = None
-        if rating == Rating.UNSATISFIED:
-            if c.reopen_count < MAX_REOPENS:
-                c.reopen_count += 1
-                c.rework_count += 1
-                _reopen_fields(c, move.now)
-                to_state = State.REWORK
-                data["reopened"] = True
-            else:
-                SupervisionOrder.objects.create(
-                    jurisdiction=c.jurisdiction,
-                    case=c,
-                    issued_by=None,
-                    reason="unsatisfied",
-                    note=comment[:300],
-                    at=move.now,
-                    due=add_working_hours(move.now, 16),
-                )
-                data["to_supervisor"] = True
+        data: dict = {"rating": rating}
+        to_state = workflow.rating_target(rating, c.reopen_count)
+        if to_state == State.REWORK:
+            c.reopen_count += 1
+            c.rework_count += 1
+            _reopen_fields(c, move.now)
+            data["reopened"] = True
+        elif rating in workflow.RATING_TARGETS:  # reopened often enough: to the supervisor
+            SupervisionOrder.objects.create(
+                jurisdiction=c.jurisdiction,
+                case=c,
+                issued_by=None,
+                reason="unsatisfied",
+                note=comment[:300],
+                at=move.now,
+                due=add_working_hours(move.now, workflow.UNSATISFIED_SUPERVISION_HOURS),
+            )
+            data["to_supervisor"] = True
         return move.finish(comment, to_state=to_state, data=data, public=True, rating=rating)
 
 
