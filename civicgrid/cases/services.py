@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, Level
 from civicgrid.core import geo, outbox
 from civicgrid.core.models import OutboxEvent
-from civicgrid.core.workcalendar import add_working_hours, working_hours_between
+from civicgrid.core.workcalendar import add_working_hours, day_start, working_hours_between
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Resident, Role
 
@@ -1088,8 +1088,7 @@ def put_on_hold(case, by, *, until: date, reason: str, expected_version: int | N
     c.hold_until = until
     c.resolution_overdue_at = None
     c.level_due = None
-    review = timezone.make_aware(datetime.combine(until, datetime.min.time().replace(hour=8, minute=30)))
-    c.remind_at = review
+    c.remind_at = day_start(until)  # the review date's first working minute
     c.reminded_at = None
     return move.finish(reason, data={"until": until.isoformat()})
 
@@ -1265,7 +1264,7 @@ def supervise(
         issued_by=_actor(by),
         reason="manual",
         note=note[:300],
-        due=due or add_working_hours(move.now, 8),
+        due=due or add_working_hours(move.now, workflow.SUPERVISION_HOURS),
         at=move.now,
     )
     move.finish(note, data={"order": order.pk}, order=order.pk)

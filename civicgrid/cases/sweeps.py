@@ -33,6 +33,7 @@ from civicgrid.core import outbox
 from . import rollups, workflow
 from .deadlines import level_due
 from .models import SWEEP_LEVEL, SWEEP_REMIND, SWEEP_RESOLVE, SWEEP_RESPOND, Case, CaseEvent, SupervisionOrder
+from .workflow import SUPERVISION_HOURS
 
 log = logging.getLogger("civicgrid.sweep")
 
@@ -41,8 +42,6 @@ SWEEP_SECONDS = 60
 # transactions, so no sweep holds row locks for long (and cases someone is acting on are skipped,
 # SKIP LOCKED, and picked up by the next batch or the next minute).
 BATCH = 2000
-# Working hours a supervision order gives to act.
-SUPERVISION_HOURS = 8
 # Columns returned for each updated case (the rollup key and the history row's state).
 KEYS = ["reported_month", "path", "unit_id", "building_id", "top_category_id", "department_id"]
 RETURNING = ["id", "state", "level", "jurisdiction", *KEYS]

@@ -151,6 +151,10 @@ class AttachmentKind(models.TextChoices):
 
 # Time a department has to return (退单) a case dispatched to it, in working hours.
 RETURN_WINDOW_HOURS = 4
+# Working hours a supervision order (督办) gives to act: by hand (the default) and the sweep's automatic
+# ones; and the longer order after an unsatisfied rating that may no longer reopen the case.
+SUPERVISION_HOURS = 8
+UNSATISFIED_SUPERVISION_HOURS = 16
 # A case is shown amber in the last share of its time, red once the limit has passed.
 AMBER_SHARE = 0.2
 # An unsatisfied rating reopens a case this many times; after that it goes to the supervisor.

@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core.pii import log_unmasked_view, mask_name, mask_phone
+from civicgrid.core.pii import log_unmasked_view, mask_email, mask_name, mask_phone
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
@@ -267,7 +267,7 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
     contact = {
         "name": case.contact_name if unmasked else mask_name(case.contact_name),
         "phone": case.contact_phone if unmasked else mask_phone(case.contact_phone),
-        "email": case.contact_email if unmasked else _mask_email(case.contact_email),
+        "email": case.contact_email if unmasked else mask_email(case.contact_email),
         "resident": (reporter.name if unmasked else reporter.masked_name) if reporter else "",
         "resident_phone": (reporter.phone if unmasked else mask_phone(reporter.phone)) if reporter else "",
     }
@@ -296,13 +296,6 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
         },
         status=status,
     )
-
-
-def _mask_email(email: str) -> str:
-    if not email or "@" not in email:
-        return email
-    local, domain = email.split("@", 1)
-    return f"{local[:1]}***@{domain}"
 
 
 @staff_required
