@@ -303,6 +303,38 @@ def _event(
     )
 
 
+def history_row(
+    *,
+    jurisdiction: str,
+    action: str,
+    by=None,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    public: bool | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+    rollup_pending: bool = False,
+) -> dict:
+    """Every column of a history row (CaseEvent) but the case, by field name: the one builder that
+    the services, the one-statement intake and the sweep's set-based INSERT all use."""
+    if public is None:
+        transition = workflow.TRANSITIONS.get(action)
+        public = transition.public if transition else True
+    return {
+        "jurisdiction": jurisdiction,
+        "actor": _actor(by),
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "note": note,
+        "at": at or _now(),
+        "public": public,
+        "data": dict(data or {}),
+        "rollup_pending": rollup_pending,
+    }
+
+
 def _event_fields(
     case: Case, action: str, by, from_state: str, to_state: str, note: str = "", *, public, data, before, at
 ) -> dict:
@@ -311,21 +343,18 @@ def _event_fields(
     change = rollups.delta(before, rollups.contribution(case))
     if change:
         data["rollup"] = change
-    transition = workflow.TRANSITIONS.get(action)
-    if public is None:
-        public = transition.public if transition else True
-    return {
-        "jurisdiction": case.jurisdiction,
-        "actor": _actor(by),
-        "action": action,
-        "from_state": from_state,
-        "to_state": to_state,
-        "note": note,
-        "at": at or _now(),
-        "public": public,
-        "data": data,
-        "rollup_pending": bool(change),
-    }
+    return history_row(
+        jurisdiction=case.jurisdiction,
+        action=action,
+        by=by,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        public=public,
+        data=data,
+        at=at,
+        rollup_pending=bool(change),
+    )
 
 
 def _emit(case: Case, action: str, event: CaseEvent, **extra) -> None:
@@ -568,12 +597,12 @@ def intake(
         case.level_due = level_due(level, now)
     dept_id, assisting, _rule, _source = _suggest_ids(cat, case.path)
     case.suggested_department_id = dept_id
-    if channel in STAFF_CHANNELS or kind == Kind.EMERGENCY:
-        case.state = State.REGISTERED
+    case.state = workflow.initial_state(channel, kind)
+    if case.state == State.REGISTERED:
         case.registered_at = now
     auto = cat.auto_dispatch and dept_id and kind != Kind.EMERGENCY
     if auto:
-        case.state = State.DISPATCHED
+        case.state = workflow.check("dispatch", State.SUBMITTED)
         case.registered_at = case.dispatched_at = now
         case.department_id = dept_id
         case.level = CaseLevel.STREET
@@ -602,17 +631,16 @@ def intake(
                 data={"channel": channel, **({"extra": extra} if extra else {})},
                 at=now,
             )
-            if auto:
-                CaseEvent.objects.create(
-                    jurisdiction=case.jurisdiction,
-                    case=case,
-                    actor=None,
-                    action="dispatch",
-                    from_state=State.SUBMITTED,
-                    to_state=State.DISPATCHED,
-                    at=now,
-                    public=True,
+            if auto:  # the rollups took the dispatched case with the report: no delta here
+                _event(
+                    case,
+                    "dispatch",
+                    None,
+                    State.SUBMITTED,
+                    State.DISPATCHED,
                     data={"department": dept_id, "automatic": True},
+                    before=rollups.contribution(case),
+                    at=now,
                 )
             for photo in cleaned:
                 _save_photo(case, photo, by, AttachmentKind.REPORT)
@@ -1300,16 +1328,9 @@ def merge(duplicates: Iterable, into, by, *, note: str = "") -> Case:
         move.finish(note, data={"into": main.pk}, into=main.pk)
     main.version += 1
     main.save(update_fields=["version"])
-    CaseEvent.objects.create(
-        jurisdiction=main.jurisdiction,
-        case=main,
-        actor=_actor(by),
-        action="merge",
-        from_state=main.state,
-        to_state=main.state,
-        note=note,
-        public=False,
-        data={"duplicates": ids},
+    before = rollups.contribution(main)  # the main case's own figures do not change
+    _event(
+        main, "merge", by, main.state, main.state, note, public=False, data={"duplicates": ids}, before=before
     )
     return main
 

@@ -347,6 +347,15 @@ def action_label(action: str) -> str:
     return str(INTAKE_ACTIONS.get(action) or SYSTEM_ACTIONS.get(action) or action)
 
 
+def initial_state(channel: str, kind: str) -> str:
+    """The state intake gives a case: staff channels (they have checked it) and emergencies start
+    registered, other reports submitted (a category that dispatches automatically then takes the
+    "dispatch" move at once, see services.intake)."""
+    if channel in STAFF_CHANNELS or kind == Kind.EMERGENCY:
+        return State.REGISTERED
+    return State.SUBMITTED
+
+
 class IllegalTransition(Exception):
     """An action that the case's state does not allow."""
 
