@@ -112,7 +112,7 @@ def _run(modeladmin, request, queryset, fn, done_message):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    """Read-mostly: changes go through the actions, which call cases/services.py."""
+    """Read-mostly: changes go through the actions, which call cases/services/."""
 
     list_display = ["ref", "title", "state", "level", "category", "department", "reported_at", "resolve_due"]
     list_filter = ["state", "kind", "channel", "level", "top_category", "is_errand"]

@@ -1,5 +1,5 @@
 """Intake forms: the resident's one-step report, the grid worker's field report, the hotline and
-petition desk. They check what people type and hand clean values to cases/services.py (which
+petition desk. They check what people type and hand clean values to cases/services/ (which
 checks permission and writes); photos are checked here with the same `photos.clean_photo` the
 services use, so a bad file is refused with a message on its own field and nothing is saved.
 """

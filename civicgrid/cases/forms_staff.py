@@ -2,7 +2,7 @@
 
 Every action form carries the case version the person saw (`expected_version`, hidden), so that when
 two people act on the same case at once the services let one win and raise CaseConflict for the other.
-`perform()` calls the matching function in cases/services.py; the forms never write themselves.
+`perform()` calls the matching function in cases/services/; the forms never write themselves.
 """
 
 from __future__ import annotations

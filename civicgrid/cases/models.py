@@ -1,6 +1,6 @@
 """The closed loop's data: categories, dispatch rules, cases and their history, and the rollups.
 
-Every write goes through cases/services.py; states and moves are in cases/workflow.py.
+Every write goes through cases/services/; states and moves are in cases/workflow.py.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@
 
 `TRANSITIONS` says, for each action, the states it may start from, the state it leads to (None:
 the state does not change) and which roles may take it. `cases/policy.py` adds the scope (which
-grid, street, department or reporter); `cases/services.py` performs the move and writes history.
+grid, street, department or reporter); `cases/services/loop.py` performs the move and writes history.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Staff intake pages: the grid worker's field report (patrol or household visit, settled on the
 spot, errands) and the hotline and petition desk (with the possible-duplicate warning).
 
-Both hand everything to cases/services.py (intake, settle_on_spot, find_possible_duplicates), which
+Both hand everything to cases/services/ (intake, settle_on_spot, find_possible_duplicates), which
 checks the channel and scope again; these pages only choose what to offer whom.
 """
 

@@ -1,7 +1,7 @@
 """Residents' and public pages: the one-step report (no account needed), the private follow page
 and "my reports", the rating, and the problem wall and echo wall (问题墙 + 回音壁).
 
-Every write goes through cases/services.py (intake, rate). Nothing here shows a person: staff
+Every write goes through cases/services/ (intake, rate). Nothing here shows a person: staff
 appear by role or department, contact details stay masked, and the wall's text has personal details
 taken out (views/public_parts.py).
 """

@@ -4,7 +4,7 @@ staff_inbox.py.
 
 Who sees a case here: staff whose area scope covers it, its lead and assisting departments, and
 administrators (cases.policy). A resident who reported it follows it on the residents' pages instead.
-Every write goes through cases/services.py (via the forms in cases/forms_staff.py).
+Every write goes through cases/services/ (via the forms in cases/forms_staff.py).
 """
 
 from __future__ import annotations
