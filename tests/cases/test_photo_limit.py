@@ -89,3 +89,22 @@ def test_a_form_with_too_many_photos_decodes_none_of_them(decoded):
     with pytest.raises(ValidationError):
         field.clean(too_many())
     assert decoded == []
+
+
+def test_the_api_refuses_one_photo_too_many_before_decoding(city, people, decoded):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=people.resident_user)[0].key}"
+    )
+    body = {
+        "channel": "resident_app",
+        "description": "井盖缺失",
+        "unit": city.unit.code,
+        "photos": too_many(),
+    }
+    response = client.post("/api/v1/cases/", body, format="multipart")
+    assert response.status_code == 400 and "photos" in response.json()["errors"]
+    assert decoded == [] and Case.objects.count() == 0
