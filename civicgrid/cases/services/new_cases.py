@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,8 +36,13 @@ from ..workflow import (
 )
 from .attachments import _clean_photos, _save_photo
 from .catalogue import _errand_category, _grid_from_path, _grid_row, _load, _suggest_ids, triage
-from .moves import _emit, _event, _level_of, _now, _require
+from .moves import Actor, CategoryRef, _actor, _emit, _event, _level_of, _now, _require
 from .one_statement import _insert_report, _one_statement
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from ..photos import CleanPhoto
 
 DESCRIPTION_MAX = 4000
 
@@ -58,7 +63,83 @@ def _token_for_key(scoped_key: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _place(*, lng, lat, crs, building, unit, area, grid) -> tuple[dict, float | None, float | None]:
+def _scoped_key(channel: str, client_key: str | None) -> str | None:
+    """The stored idempotency key: the client's key, per channel."""
+    return f"{channel}:{client_key.strip()}"[:80] if client_key and client_key.strip() else None
+
+
+def _new_case(
+    *,
+    scoped_key: str | None,
+    channel: str,
+    kind: str,
+    category: Category,
+    description: str,
+    title: str,
+    lng: float | None,
+    lat: float | None,
+    address: str,
+    reporter: Resident | None,
+    level: str,
+    now: datetime,
+    public: bool,
+    place: dict,
+    **fields: object,
+) -> tuple[Case, str]:
+    """The one case builder of intake and settle_on_spot: a new, unsaved case with its follow
+    token (derived from the client key, so a retry gets the same one), its place and its clocks
+    started at `now`. Returns (case, raw follow token)."""
+    token = _token_for_key(scoped_key) if scoped_key else secrets.token_urlsafe(24)
+    description = description[:DESCRIPTION_MAX]
+    case = Case(
+        follow_token_hash=_hash(token),
+        client_key=scoped_key,
+        channel=channel,
+        kind=kind,
+        category=category,
+        top_category_id=category.top_id,
+        lng=lng,
+        lat=lat,
+        address=address[:200],
+        title=(title or description.split("\n")[0])[:120],
+        description=description,
+        reporter=reporter,
+        level=level,
+        reported_at=now,
+        reported_month=rollups.month_of(now),
+        public=public,
+        **place,
+        **fields,
+    )
+    start_clock(case, now)
+    return case, token
+
+
+def _save_once(case: Case, token: str, scoped_key: str | None, write: Callable[[], None]) -> IntakeResult:
+    """Run `write` (the new case's inserts, atomic); when the client key is taken already (a retry,
+    perhaps at the same moment), answer with the case made first. No look-up before: the unique
+    index on client_key decides."""
+    try:
+        write()
+    except IntegrityError:
+        if scoped_key:
+            existing = Case.objects.filter(client_key=scoped_key).first()
+            if existing is not None:
+                return IntakeResult(existing, False, _token_for_key(scoped_key))
+        raise
+    return IntakeResult(case, True, token)
+
+
+def _place(
+    *,
+    lng: float | None,
+    lat: float | None,
+    crs: str,
+    building: Area | int | None,
+    unit: Area | int | None,
+    area: Area | int | None,
+    grid: Area | Mapping[str, Any] | None,
+) -> tuple[dict, float | None, float | None]:
     """Resolve where a case is: (fields for the case, WGS84 lng, lat).
 
     A point is converted to WGS84 first, however the rest of the place is given (unit, building,
@@ -93,7 +174,7 @@ def _place(*, lng, lat, crs, building, unit, area, grid) -> tuple[dict, float | 
             lng, lat = building.lng, building.lat
     if grid is None and lng is not None and lat is not None:
         match = find_grid(lng, lat)
-        if match:
+        if match and match.grid_id is not None:
             grid = _load()["grids"].get(match.grid_id) or _grid_row(match.grid_id)
     if isinstance(grid, Area):
         grid = {"id": grid.pk, "path": grid.path, "jurisdiction": grid.jurisdiction}
@@ -111,7 +192,7 @@ def _place(*, lng, lat, crs, building, unit, area, grid) -> tuple[dict, float | 
     return fields, lng, lat
 
 
-def _initial_level(channel: str, kind: str, category: Category, by, has_grid: bool) -> str:
+def _initial_level(channel: str, kind: str, category: Category, by: Actor, has_grid: bool) -> str:
     if kind == Kind.EMERGENCY:
         return CaseLevel.DISTRICT
     if channel in (
@@ -138,8 +219,8 @@ def intake(
     *,
     channel: str,
     description: str,
-    by=None,
-    category=None,
+    by: Actor = None,
+    category: CategoryRef | None = None,
     title: str = "",
     lng: float | None = None,
     lat: float | None = None,
@@ -152,7 +233,7 @@ def intake(
     contact_name: str = "",
     contact_phone: str = "",
     contact_email: str = "",
-    photos: Sequence = (),
+    photos: Sequence[UploadedFile | CleanPhoto] = (),
     client_key: str | None = None,
     kind: str | None = None,
     is_errand: bool = False,
@@ -171,8 +252,7 @@ def intake(
     if channel not in Channel.values:
         raise ValidationError(_("Unknown channel."))
     description = _require(description, _("Describe the problem."))[:DESCRIPTION_MAX]
-    # No look-up first: the unique index on client_key catches a retry (see the except below).
-    scoped_key = f"{channel}:{client_key.strip()}"[:80] if client_key and client_key.strip() else None
+    scoped_key = _scoped_key(channel, client_key)
     cleaned = _clean_photos(photos)
     if lng is None and lat is None:
         for photo in cleaned:
@@ -193,35 +273,30 @@ def intake(
         raise ValidationError(_("Unknown kind of case."))
     now = reported_at or _now()
     level = _initial_level(channel, kind, cat, by, "grid_id" in place)
-    token = _token_for_key(scoped_key) if scoped_key else secrets.token_urlsafe(24)
-    reporter_user = by if getattr(by, "is_authenticated", False) and channel not in STAFF_CHANNELS else None
+    reporter_user = _actor(by) if channel not in STAFF_CHANNELS else None
     # The reporter's resident record: looked up below, or inside the one-statement insert.
     find_reporter = reporter is None and reporter_user is not None
-    case = Case(
-        follow_token_hash=_hash(token),
-        client_key=scoped_key,
+    case, token = _new_case(
+        scoped_key=scoped_key,
         channel=channel,
         kind=kind,
-        is_errand=is_errand,
         category=cat,
-        top_category_id=cat.top_id,
+        description=description,
+        title=title,
         lng=lng,
         lat=lat,
-        address=address[:200],
-        title=(title or description.split("\n")[0])[:120],
-        description=description,
-        reporter_user=reporter_user,
+        address=address,
         reporter=reporter,
+        level=level,
+        now=now,
+        public=cat.public if public is None else bool(public and cat.public),
+        place=place,
+        is_errand=is_errand,
+        reporter_user=reporter_user,
         contact_name=contact_name[:50],
         contact_phone=contact_phone[:20],
         contact_email=contact_email,
-        level=level,
-        reported_at=now,
-        reported_month=rollups.month_of(now),
-        public=cat.public if public is None else bool(public and cat.public),
-        **place,
     )
-    start_clock(case, now)
     if level in workflow.CHAIN_LEVELS:
         case.level_due = level_due(level, now)
     dept_id, assisting, _rule, _source = _suggest_ids(cat, case.path)
@@ -240,12 +315,17 @@ def intake(
     one_statement = not auto and not cleaned and _one_statement(using)
     if find_reporter and not one_statement:
         case.reporter = Resident.objects.filter(user=reporter_user).first()
-    try:
-        if one_statement:
-            _insert_report(
+    if one_statement:
+        return _save_once(
+            case,
+            token,
+            scoped_key,
+            lambda: _insert_report(
                 case, by, channel, extra, now, kind, using, reporter_user if find_reporter else None
-            )
-            return IntakeResult(case, True, token)
+            ),
+        )
+
+    def write() -> None:
         with transaction.atomic():
             case.save(force_insert=True)
             if auto and assisting:
@@ -274,30 +354,25 @@ def intake(
             for photo in cleaned:
                 _save_photo(case, photo, by, AttachmentKind.REPORT)
             _emit(case, "reported", event, kind=kind, emergency=kind == Kind.EMERGENCY, dispatched=bool(auto))
-    except IntegrityError:
-        if scoped_key:
-            existing = Case.objects.filter(client_key=scoped_key).first()
-            if existing is not None:
-                return IntakeResult(existing, False, _token_for_key(scoped_key))
-        raise
-    return IntakeResult(case, True, token)
+
+    return _save_once(case, token, scoped_key, write)
 
 
 def settle_on_spot(
     *,
-    by,
+    by: Actor,
     description: str,
     result: str,
-    category=None,
+    category: CategoryRef | None = None,
     lng: float | None = None,
     lat: float | None = None,
     crs: str = "wgs84",
-    building=None,
-    unit=None,
-    area=None,
+    building: Area | int | None = None,
+    unit: Area | int | None = None,
+    area: Area | int | None = None,
     address: str = "",
     reporter: Resident | None = None,
-    photos: Sequence = (),
+    photos: Sequence[UploadedFile | CleanPhoto] = (),
     client_key: str | None = None,
     channel: str = Channel.GRID_PATROL,
 ) -> IntakeResult:
@@ -310,50 +385,40 @@ def settle_on_spot(
         raise PermissionDenied(
             _("Only the steward, building leader or grid worker of this place can do this.")
         )
-    # No look-up first: the unique index on client_key catches a retry (see the except below).
-    scoped_key = f"{channel}:{client_key.strip()}"[:80] if client_key and client_key.strip() else None
+    scoped_key = _scoped_key(channel, client_key)
     cat = triage(description, category)
     now = _now()
-    token = _token_for_key(scoped_key) if scoped_key else secrets.token_urlsafe(24)
-    case = Case(
-        follow_token_hash=_hash(token),
-        client_key=scoped_key,
+    case, token = _new_case(
+        scoped_key=scoped_key,
         channel=channel,
         kind=Kind.GENERAL,
         category=cat,
-        top_category_id=cat.top_id,
+        description=description,
+        title="",
         lng=lng,
         lat=lat,
-        address=address[:200],
-        title=description.split("\n")[0][:120],
-        description=description[:DESCRIPTION_MAX],
+        address=address,
         reporter=reporter,
         level=_level_of(by) or CaseLevel.GRID,
+        now=now,
+        public=cat.public,
+        place=place,
         state=State.CLOSED,
         result=result,
-        reported_at=now,
-        reported_month=rollups.month_of(now),
         registered_at=now,
         responded_at=now,
         handled_at=now,
         verified_at=now,
         closed_at=now,
-        public=cat.public,
-        **place,
     )
-    start_clock(case, now)
     case.remind_at = None
-    try:
+
+    def write() -> None:
         with transaction.atomic():
             case.save(force_insert=True)
             event = _event(case, "settle_on_spot", by, "", State.CLOSED, result, public=True, at=now)
             for photo in cleaned:
                 _save_photo(case, photo, by, AttachmentKind.HANDLING)
             _emit(case, "settled_on_spot", event)
-    except IntegrityError:
-        if scoped_key:
-            existing = Case.objects.filter(client_key=scoped_key).first()
-            if existing is not None:
-                return IntakeResult(existing, False, _token_for_key(scoped_key))
-        raise
-    return IntakeResult(case, True, token)
+
+    return _save_once(case, token, scoped_key, write)
