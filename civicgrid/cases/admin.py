@@ -86,8 +86,7 @@ class DispatchRuleAdmin(admin.ModelAdmin):
 
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "action", "from_state", "to_state", "actor", "note", "public"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "from_state", "to_state", "actor", "note", "public")
     extra = 0
     can_delete = False
     ordering = ["at", "id"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from civicgrid.core.workcalendar import add_working_hours
 
-from .workflow import AMBER_SHARE, LEVEL_HOURS
+from .workflow import AMBER_SHARE, LEVEL_HOURS, CaseLevel
 
 
 def reminder_time(start: datetime, due: datetime) -> datetime:
@@ -26,7 +26,7 @@ def reminder_time(start: datetime, due: datetime) -> datetime:
 
 
 def level_due(level: str, start: datetime) -> datetime | None:
-    hours = LEVEL_HOURS.get(level)
+    hours = LEVEL_HOURS.get(CaseLevel(level)) if level in LEVEL_HOURS else None
     return add_working_hours(start, hours) if hours else None
 
 

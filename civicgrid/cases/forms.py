@@ -297,7 +297,9 @@ class FieldReportForm(PlaceMixin, ContactMixin):
     def __init__(self, *args, areas=(), steward: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if steward:  # a unit steward or building leader reports as such (their own level of the chain)
-            self.fields["channel"].choices = [(Channel.STEWARD, Channel.STEWARD.label)]
+            channel = self.fields["channel"]
+            assert isinstance(channel, forms.ChoiceField)
+            channel.choices = [(Channel.STEWARD, Channel.STEWARD.label)]
             self.fields["channel"].initial = Channel.STEWARD
         self.fields["area"] = AreaChoiceField(areas, required=False, label=_("Area"), empty_label=None)
         self.fields["category"] = category_field()

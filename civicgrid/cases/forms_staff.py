@@ -12,6 +12,7 @@ from datetime import datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.people.models import Department
@@ -57,8 +58,8 @@ class ActionForm(forms.Form):
     """Base of the action forms: the case it acts on, who acts, and the version they saw."""
 
     action = ""  # the services function's workflow action (TRANSITIONS key)
-    title = ""
-    submit = _("Save")
+    title: str | Promise = ""
+    submit: str | Promise = _("Save")
     # Forms with two outcomes name a hidden choice field and a button for each value instead of `submit`.
     button_field = ""
     buttons: tuple = ()

@@ -392,9 +392,9 @@ class Case(JurisdictionModel):
     @property
     def main_case(self) -> Case:
         """The case this one follows: its main case when merged (合并), else itself."""
-        case = self
+        case: Case = self
         seen = set()
-        while case.merged_into_id and case.pk not in seen:
+        while case.merged_into is not None and case.pk not in seen:
             seen.add(case.pk)
             case = case.merged_into
         return case
@@ -510,7 +510,7 @@ class Attachment(JurisdictionModel):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class ExtensionStatus(models.TextChoices):

@@ -147,7 +147,7 @@ def _history_sql(step: Step, source: str, now: datetime) -> tuple[str, str, list
     for f in CaseEvent._meta.concrete_fields:
         if f.primary_key:
             continue
-        columns.append(_q(f.column))
+        columns.append(_q(f.get_attname_column()[1] or f.name))
         if f.name in per_row:
             select.append(per_row[f.name])
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -17,17 +18,22 @@ from ..models import (
 from ..workflow import (
     AttachmentKind,
 )
-from .moves import _actor, _Move
+from .moves import Actor, CaseRef, _actor, _Move
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from ..photos import CleanPhoto
 
 
-def _clean(upload):
+def _clean(upload: UploadedFile | CleanPhoto) -> CleanPhoto:
     """A checked photo; one already checked (a CleanPhoto, e.g. by a form) is taken as it is."""
     from ..photos import CleanPhoto, clean_photo
 
     return upload if isinstance(upload, CleanPhoto) else clean_photo(upload)
 
 
-def _clean_photos(uploads: Sequence) -> list:
+def _clean_photos(uploads: Sequence[UploadedFile | CleanPhoto]) -> list[CleanPhoto]:
     """The checked photos of one action; more than MAX_PHOTOS is refused before any is decoded."""
     from ..photos import MAX_PHOTOS
 
@@ -37,7 +43,7 @@ def _clean_photos(uploads: Sequence) -> list:
     return [_clean(u) for u in uploads]
 
 
-def _save_photo(case: Case, photo, by, kind: str) -> Attachment:
+def _save_photo(case: Case, photo: CleanPhoto, by: Actor, kind: str) -> Attachment:
     attachment = Attachment(
         jurisdiction=case.jurisdiction,
         case=case,
@@ -54,7 +60,12 @@ def _save_photo(case: Case, photo, by, kind: str) -> Attachment:
 
 
 def add_attachment(
-    case, by, upload, *, kind: str = AttachmentKind.REPORT, expected_version=None
+    case: CaseRef,
+    by: Actor,
+    upload: UploadedFile | CleanPhoto,
+    *,
+    kind: str = AttachmentKind.REPORT,
+    expected_version: int | None = None,
 ) -> Attachment:
     """Attach a photo (checked, metadata stripped) to a case."""
     photo = _clean(upload)

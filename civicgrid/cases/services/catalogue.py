@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 import time as _time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -21,6 +23,7 @@ from ..models import (
     DispatchRule,
 )
 from ..seed import DEFAULT_CATEGORY, ERRAND_CATEGORY
+from .moves import CategoryRef
 
 
 @dataclass
@@ -40,7 +43,7 @@ _lock = threading.Lock()
 _cache: dict = {"loaded": 0.0}
 
 
-def _forget(*args, **kwargs) -> None:
+def _forget(*args: object, **kwargs: object) -> None:
     with _lock:
         _cache.clear()
         _cache["loaded"] = 0.0
@@ -97,7 +100,7 @@ post_save.connect(_forget, sender=Area, dispatch_uid="cases-cache-area-save")
 post_delete.connect(_forget, sender=Area, dispatch_uid="cases-cache-area-delete")
 
 
-def get_category(value) -> Category:
+def get_category(value: CategoryRef) -> Category:
     """A category from an instance, an id (int) or a code (str); cached."""
     if isinstance(value, Category):
         return _load()["categories"].get(value.pk, value)
@@ -111,7 +114,7 @@ def get_category(value) -> Category:
     raise ValidationError(_("Unknown category."))
 
 
-def triage(description: str, category=None) -> Category:
+def triage(description: str, category: CategoryRef | None = None) -> Category:
     """The category given, else the first sub-category whose keyword occurs in the text, else 其他."""
     if category:
         return get_category(category)
@@ -162,14 +165,14 @@ def _errand_category(description: str) -> Category:
     return children[0] if children else errand
 
 
-def _grid_row(grid_id: int) -> dict | None:
+def _grid_row(grid_id: int) -> Mapping[str, Any] | None:
     row = Area.objects.filter(pk=grid_id).values("id", "path", "jurisdiction").first()
     if row:
         _load()["grids"][grid_id] = row
     return row
 
 
-def _grid_from_path(path: str) -> dict | None:
+def _grid_from_path(path: str) -> Mapping[str, Any] | None:
     for row in _load()["grids"].values():
         if row["path"] == path:
             return row

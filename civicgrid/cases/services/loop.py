@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,18 +37,40 @@ from ..workflow import (
 )
 from .attachments import _clean_photos, _save_photo
 from .catalogue import _suggest_ids, get_category
-from .moves import CaseConflict, _actor, _case_id, _event, _level_of, _Move, _require
+from .moves import (
+    Actor,
+    CaseConflict,
+    CaseRef,
+    CategoryRef,
+    _actor,
+    _case_id,
+    _event,
+    _level_of,
+    _Move,
+    _require,
+)
 from .queries import case_for_token
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from ..photos import CleanPhoto
 
 
 @transaction.atomic
 def register(
-    case, by, *, category=None, kind: str | None = None, note: str = "", expected_version: int | None = None
+    case: CaseRef,
+    by: Actor,
+    *,
+    category: CategoryRef | None = None,
+    kind: str | None = None,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> Case:
     """立案: take a submitted case into the loop (optionally correcting its category or kind)."""
     move = _Move(case, "register", by, expected_version)
     c = move.case
-    data = {}
+    data: dict[str, object] = {}
     if category is not None:
         _recategorise(c, get_category(category), data)
     if kind:
@@ -72,7 +95,7 @@ def _recategorise(c: Case, cat: Category, data: dict) -> None:
 
 
 @transaction.atomic
-def not_accept(case, by, reason: str, *, expected_version: int | None = None) -> Case:
+def not_accept(case: CaseRef, by: Actor, reason: str, *, expected_version: int | None = None) -> Case:
     """不予受理, with a reason that the reporter sees."""
     reason = _require(reason, _("Give the reason, the reporter will see it."))
     move = _Move(case, "not_accept", by, expected_version)
@@ -84,13 +107,13 @@ def not_accept(case, by, reason: str, *, expected_version: int | None = None) ->
 
 @transaction.atomic
 def dispatch(
-    case,
-    by,
+    case: CaseRef,
+    by: Actor,
     department: Department | int,
     *,
-    assisting: Iterable = (),
+    assisting: Iterable[Department | int] = (),
     note: str = "",
-    category=None,
+    category: CategoryRef | None = None,
     expected_version: int | None = None,
 ) -> Case:
     """派遣 to a lead department (主办) with optional assisting ones (协办)."""
@@ -124,7 +147,7 @@ def dispatch(
 
 
 @transaction.atomic
-def accept(case, by, *, note: str = "", expected_version: int | None = None) -> Case:
+def accept(case: CaseRef, by: Actor, *, note: str = "", expected_version: int | None = None) -> Case:
     """The department (or the holder at the case's level) takes the case on: the response."""
     move = _Move(case, "accept", by, expected_version)
     c = move.case
@@ -139,7 +162,9 @@ def accept(case, by, *, note: str = "", expected_version: int | None = None) -> 
 
 
 @transaction.atomic
-def return_to_dispatcher(case, by, reason: str, *, expected_version: int | None = None) -> Case:
+def return_to_dispatcher(
+    case: CaseRef, by: Actor, reason: str, *, expected_version: int | None = None
+) -> Case:
     """退单: not this department's matter; within RETURN_WINDOW_HOURS working hours of dispatch."""
     reason = _require(reason, _("Say why the case is not your department's."))
     move = _Move(case, "return_to_dispatcher", by, expected_version)
@@ -160,7 +185,7 @@ def return_to_dispatcher(case, by, reason: str, *, expected_version: int | None 
 
 @transaction.atomic
 def request_extension(
-    case, by, hours: int, reason: str, *, expected_version: int | None = None
+    case: CaseRef, by: Actor, hours: int, reason: str, *, expected_version: int | None = None
 ) -> ExtensionRequest:
     """延期: ask the dispatcher for more working hours."""
     reason = _require(reason, _("Say why more time is needed."))
@@ -187,7 +212,12 @@ def request_extension(
 
 @transaction.atomic
 def decide_extension(
-    request: ExtensionRequest | int, by, *, grant: bool, note: str = "", expected_version: int | None = None
+    request: ExtensionRequest | int,
+    by: Actor,
+    *,
+    grant: bool,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> ExtensionRequest:
     """Grant (moving resolve_due by the hours asked) or refuse an extension request."""
     req = ExtensionRequest.objects.select_for_update().get(
@@ -202,7 +232,7 @@ def decide_extension(
     req.decided_at = move.now
     req.decision_note = note[:300]
     req.save()
-    data = {"request": req.pk, "granted": bool(grant), "hours": req.hours}
+    data: dict[str, object] = {"request": req.pk, "granted": bool(grant), "hours": req.hours}
     if grant:
         old_due = c.resolve_due
         base = (
@@ -220,7 +250,9 @@ def decide_extension(
 
 
 @transaction.atomic
-def put_on_hold(case, by, *, until: date, reason: str, expected_version: int | None = None) -> Case:
+def put_on_hold(
+    case: CaseRef, by: Actor, *, until: date, reason: str, expected_version: int | None = None
+) -> Case:
     """挂账: cannot be solved now; the clock stops until `resume`, reviewed on `until`."""
     reason = _require(reason, _("Say why the case cannot be solved now."))
     move = _Move(case, "put_on_hold", by, expected_version)
@@ -237,7 +269,7 @@ def put_on_hold(case, by, *, until: date, reason: str, expected_version: int | N
 
 
 @transaction.atomic
-def resume(case, by, *, note: str = "", expected_version: int | None = None) -> Case:
+def resume(case: CaseRef, by: Actor, *, note: str = "", expected_version: int | None = None) -> Case:
     """Take a case off hold; its deadlines move by the working time it spent on hold."""
     move = _Move(case, "resume", by, expected_version)
     c = move.case
@@ -261,7 +293,12 @@ def resume(case, by, *, note: str = "", expected_version: int | None = None) -> 
 
 @transaction.atomic
 def mark_handled(
-    case, by, result: str, *, photos: Sequence = (), expected_version: int | None = None
+    case: CaseRef,
+    by: Actor,
+    result: str,
+    *,
+    photos: Sequence[UploadedFile | CleanPhoto] = (),
+    expected_version: int | None = None,
 ) -> Case:
     """处置完毕: the result is recorded and fed back to the reporter; verification follows."""
     result = _require(result, _("Say what was done."))
@@ -280,7 +317,13 @@ def mark_handled(
 
 @transaction.atomic
 def verify(
-    case, by, *, passed: bool, note: str = "", photos: Sequence = (), expected_version: int | None = None
+    case: CaseRef,
+    by: Actor,
+    *,
+    passed: bool,
+    note: str = "",
+    photos: Sequence[UploadedFile | CleanPhoto] = (),
+    expected_version: int | None = None,
 ) -> Case:
     """核查: pass closes the case (结案); fail sends it back to the handler as rework (返工)."""
     if not passed:
@@ -305,8 +348,8 @@ def verify(
 
 
 def rate(
-    case,
-    by=None,
+    case: CaseRef,
+    by: Actor = None,
     *,
     rating: str,
     comment: str = "",
@@ -360,7 +403,7 @@ def _reopen_fields(c: Case, now: datetime) -> None:
 
 
 @transaction.atomic
-def reopen(case, by, *, note: str, expected_version: int | None = None) -> Case:
+def reopen(case: CaseRef, by: Actor, *, note: str, expected_version: int | None = None) -> Case:
     """A supervisor reopens a closed case (after a second unsatisfied rating, say)."""
     note = _require(note, _("Say why the case is reopened."))
     move = _Move(case, "reopen", by, expected_version)
@@ -372,7 +415,7 @@ def reopen(case, by, *, note: str, expected_version: int | None = None) -> Case:
 
 
 @transaction.atomic
-def escalate(case, by, *, note: str = "", expected_version: int | None = None) -> Case:
+def escalate(case: CaseRef, by: Actor, *, note: str = "", expected_version: int | None = None) -> Case:
     """One level up the chain (unit steward → building leader → grid worker → branch → community →
     street → district). Past the community it goes to the street's dispatcher."""
     move = _Move(case, "escalate", by, expected_version)
@@ -396,7 +439,7 @@ def _raise_level(c: Case, now: datetime) -> dict | None:
 
 @transaction.atomic
 def supervise(
-    case, by, *, note: str, due: datetime | None = None, expected_version: int | None = None
+    case: CaseRef, by: Actor, *, note: str, due: datetime | None = None, expected_version: int | None = None
 ) -> SupervisionOrder:
     """督办 by hand: an order to act, by `due` (default: one working day)."""
     note = _require(note, _("Say what must be done."))
@@ -415,7 +458,7 @@ def supervise(
 
 
 @transaction.atomic
-def merge(duplicates: Iterable, into, by, *, note: str = "") -> Case:
+def merge(duplicates: Iterable[CaseRef], into: CaseRef, by: Actor, *, note: str = "") -> Case:
     """合并: duplicates follow the main case from now on; their reporters get its feedback.
 
     Every case involved is locked at once, in the order of its id, so two merges over the same cases
@@ -461,7 +504,9 @@ def _main_chain(case_id: int) -> list[int]:
 
 
 @transaction.atomic
-def flag_for_deliberation(case, by, *, note: str, expected_version: int | None = None) -> Case:
+def flag_for_deliberation(
+    case: CaseRef, by: Actor, *, note: str, expected_version: int | None = None
+) -> Case:
     """集中突出: many residents raise it; flag it for resident deliberation (协商议事)."""
     note = _require(note, _("Say what should be deliberated."))
     move = _Move(case, "flag_for_deliberation", by, expected_version)
@@ -473,9 +518,11 @@ def flag_for_deliberation(case, by, *, note: str, expected_version: int | None =
 
 
 @transaction.atomic
-def comment(case, by, text: str, *, public: bool = False, expected_version: int | None = None) -> CaseEvent:
+def comment(
+    case: CaseRef, by: Actor, text: str, *, public: bool = False, expected_version: int | None = None
+) -> CaseEvent:
     """A note on the case's timeline (public ones are shown to the reporter)."""
     text = _require(text, _("Write a comment."))
     move = _Move(case, "comment", by, expected_version)
     move.finish(text[:2000], public=bool(public))
-    return move.case.events.order_by("-id").first()
+    return move.case.events.order_by("-id")[0]

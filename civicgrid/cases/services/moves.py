@@ -8,7 +8,9 @@ every column of a history row, for the ORM, the one-statement intake and the swe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias, cast
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,34 +19,39 @@ from civicgrid.core import outbox
 from civicgrid.people import policy as people_policy
 
 from .. import policy, rollups, workflow
-from ..models import (
-    Case,
-    CaseEvent,
-)
+from ..models import Case, CaseEvent, Category
 
 
 class CaseConflict(Exception):
     """Someone else acted on the case after the caller loaded it (optimistic check)."""
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(
             message or _("Someone else has already acted on this case. Reload it and try again.")
         )
+
+
+# The types the services take: the acting user (an account, anonymous, or None for the system and
+# the public), a case or its id, a category by instance, id or code.
+Actor: TypeAlias = "User | AnonymousUser | None"
+CaseRef: TypeAlias = "Case | int"
+CategoryRef: TypeAlias = "Category | int | str"
 
 
 def _now() -> datetime:
     return timezone.now()
 
 
-def _case_id(case) -> int:
+def _case_id(case: CaseRef) -> int:
     return case.pk if isinstance(case, Case) else int(case)
 
 
-def _actor(by):
-    return by if getattr(by, "is_authenticated", False) else None
+def _actor(by: Actor) -> User | None:
+    """The account acting, or None for the system, the public and anonymous visitors."""
+    return cast("User", by) if getattr(by, "is_authenticated", False) else None
 
 
-def _level_of(user) -> str | None:
+def _level_of(user: Actor) -> str | None:
     """The highest chain level the user holds (for reports by stewards and leaders)."""
     held = people_policy.roles(user)
     for level in reversed(workflow.LEVEL_ORDER):
@@ -56,15 +63,15 @@ def _level_of(user) -> str | None:
 def _event(
     case: Case,
     action: str,
-    by,
+    by: Actor,
     from_state: str,
     to_state: str,
     note: str = "",
     *,
-    public=None,
+    public: bool | None = None,
     data: dict | None = None,
-    before=None,
-    at=None,
+    before: tuple | None = None,
+    at: datetime | None = None,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
@@ -78,7 +85,7 @@ def history_row(
     *,
     jurisdiction: str,
     action: str,
-    by=None,
+    by: Actor = None,
     from_state: str = "",
     to_state: str = "",
     note: str = "",
@@ -107,7 +114,17 @@ def history_row(
 
 
 def _event_fields(
-    case: Case, action: str, by, from_state: str, to_state: str, note: str = "", *, public, data, before, at
+    case: Case,
+    action: str,
+    by: Actor,
+    from_state: str,
+    to_state: str,
+    note: str = "",
+    *,
+    public: bool | None,
+    data: dict | None,
+    before: tuple | None,
+    at: datetime | None,
 ) -> dict:
     """The columns of a history row (all but the case), with the rollup delta the action makes."""
     data = dict(data or {})
@@ -128,7 +145,7 @@ def _event_fields(
     )
 
 
-def _emit(case: Case, action: str, event: CaseEvent, **extra) -> None:
+def _emit(case: Case, action: str, event: CaseEvent, **extra: object) -> None:
     outbox.emit(
         f"case.{action}",
         {"case": case.pk, "event": event.pk, "state": case.state, **extra},
@@ -139,7 +156,9 @@ def _emit(case: Case, action: str, event: CaseEvent, **extra) -> None:
 class _Move:
     """Context for one action on one case: lock, checks, then `finish()` writes history and outbox."""
 
-    def __init__(self, case, action: str, by, expected_version: int | None, *, system: bool = False):
+    def __init__(
+        self, case: CaseRef, action: str, by: Actor, expected_version: int | None, *, system: bool = False
+    ) -> None:
         self.action = action
         self.by = by
         self.case = Case.objects.select_for_update().select_related("category").get(pk=_case_id(case))
@@ -153,7 +172,14 @@ class _Move:
         self.now = _now()
 
     def finish(
-        self, note: str = "", *, to_state: str | None = None, public=None, data=None, emit=True, **emit_extra
+        self,
+        note: str = "",
+        *,
+        to_state: str | None = None,
+        public: bool | None = None,
+        data: dict | None = None,
+        emit: bool = True,
+        **emit_extra: object,
     ) -> Case:
         case = self.case
         case.state = to_state or self.to_state

@@ -4,10 +4,16 @@ statement (the three INSERTs the ORM would send, chained by their RETURNING ids)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 from django.utils import timezone
 
 from civicgrid.core.models import OutboxEvent
@@ -20,7 +26,7 @@ from ..models import (
 from ..workflow import (
     Kind,
 )
-from .moves import _event_fields
+from .moves import Actor, _event_fields
 
 _REPORT_TEMPLATE: dict[str, tuple] = {}
 
@@ -30,33 +36,35 @@ def _one_statement(using: str) -> bool:
     return connections[using].vendor == "postgresql"
 
 
-def _report_template(connection) -> tuple:
+def _report_template(connection: BaseDatabaseWrapper) -> tuple:
     """One statement writing a report's case, history row and outbox row (PostgreSQL): the three
     INSERTs the ORM would send, chained by their RETURNING ids, in one round trip. Returns the
     statement with a `{}` slot per value, the fields in slot order, and the sub-select that finds
     the reporting account's resident record as `Resident.objects.filter(user=…).first()` would."""
     if connection.alias not in _REPORT_TEMPLATE:
-        qn = connection.ops.quote_name
+        # Django's _meta API is loosely typed; this builder reads it as Any.
+        qn: Callable[[Any], str] = connection.ops.quote_name
+        resident: Any = Resident._meta
 
-        def columns(model, skip):
+        def columns(model: type[Model], skip: Collection[str]) -> list[Any]:
             return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skip]
 
-        def names(fields):
+        def names(fields: list[Any]) -> str:
             return ", ".join(qn(f.column) for f in fields)
 
-        def slots(fields):
+        def slots(fields: list[Any]) -> str:
             return ", ".join(["{}"] * len(fields))
 
         case_fields = columns(Case, ())
         event_fields = columns(CaseEvent, {"case"})
         outbox_fields = columns(OutboxEvent, {"payload"})
         order = ", ".join(
-            qn(Resident._meta.get_field(name.lstrip("-")).column) + (" DESC" if name[0] == "-" else "")
-            for name in Resident._meta.ordering
+            qn(resident.get_field(name.lstrip("-")).column) + (" DESC" if name[0] == "-" else "")
+            for name in resident.ordering
         )
         find_reporter = (
-            f"(SELECT {qn(Resident._meta.pk.column)} FROM {qn(Resident._meta.db_table)} "
-            f"WHERE {qn(Resident._meta.get_field('user').column)} = %s ORDER BY {order} LIMIT 1)"
+            f"(SELECT {qn(resident.pk.column)} FROM {qn(resident.db_table)} "
+            f"WHERE {qn(resident.get_field('user').column)} = %s ORDER BY {order} LIMIT 1)"
         )
         template = (
             f"WITH c AS (INSERT INTO {qn(Case._meta.db_table)} ({names(case_fields)}) "
@@ -87,7 +95,7 @@ def _report_sql(template: str, slots: tuple[str, ...]) -> str:
     return template.format(*slots)
 
 
-def _slot(value) -> str:
+def _slot(value: object) -> str:
     """NULL, TRUE, FALSE and '' are written into the statement (a new report has many): psycopg
     parses a statement once and reuses the parse only when it has at most 50 parameters."""
     if value is None:
@@ -102,7 +110,14 @@ def _slot(value) -> str:
 
 
 def _insert_report(
-    case: Case, by, channel: str, extra, now, kind: str, using: str, reporter_user=None
+    case: Case,
+    by: Actor,
+    channel: str,
+    extra: dict | None,
+    now: datetime,
+    kind: str,
+    using: str,
+    reporter_user: User | None = None,
 ) -> None:
     """intake's writes on PostgreSQL (no photos, no automatic dispatch): the same rows as
     `case.save()`, `_event(…)` and `_emit(…)`, sent as one statement (atomic by itself)."""

@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
@@ -23,7 +23,7 @@ from ..workflow import (
     State,
 )
 from .catalogue import triage
-from .moves import _now
+from .moves import CategoryRef, _now
 from .new_cases import _hash
 
 
@@ -46,7 +46,7 @@ DUPLICATE_METRES = 150
 
 def find_possible_duplicates(
     *,
-    category=None,
+    category: CategoryRef | None = None,
     description: str = "",
     lng: float | None = None,
     lat: float | None = None,
@@ -56,7 +56,7 @@ def find_possible_duplicates(
     metres: float = DUPLICATE_METRES,
     exclude: int | None = None,
     limit: int = 10,
-):
+) -> QuerySet[Case]:
     """Open cases that look like this one (the hotline's warning): same category in the same grid,
     or nearby (within `metres`), or at the same address, reported in the last `days` days."""
     since = _now() - timedelta(days=days)
@@ -82,7 +82,7 @@ def find_possible_duplicates(
 
 
 def filter_cases(
-    qs,
+    qs: QuerySet[Case],
     *,
     text: str = "",
     states: Iterable[str] = (),
@@ -94,7 +94,7 @@ def filter_cases(
     reported_from: date | None = None,
     reported_to: date | None = None,
     now: datetime | None = None,
-):
+) -> QuerySet[Case]:
     """The case filters of the staff search and the API list, once (both check their own input).
 
     `text` is a reference code or words in the title, description or address; a top category

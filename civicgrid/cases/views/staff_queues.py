@@ -20,6 +20,7 @@ from django.db.models import Case as Switch
 from django.db.models import Count, F, Q, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.people import policy as people_policy
@@ -46,7 +47,7 @@ OPEN = list(workflow.OPEN_STATES)
 @dataclass
 class Tab:
     key: str
-    label: str
+    label: str | Promise
     q: Q
     order: tuple = ()  # default: by time left
 
