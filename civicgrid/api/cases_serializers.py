@@ -16,6 +16,7 @@ from rest_framework import serializers
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import policy as case_policy
 from civicgrid.cases.models import Attachment, Case, CaseEvent, Category, ExtensionRequest
+from civicgrid.cases.photos import MAX_PHOTOS
 from civicgrid.cases.workflow import AttachmentKind, Channel, Kind, Rating, State, action_label
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
@@ -255,7 +256,9 @@ class IntakeSerializer(PlaceMixin):
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=8, default=list)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, default=list
+    )
 
 
 class IntakeResultSerializer(CaseListSerializer):
@@ -285,7 +288,9 @@ class SettleOnSpotSerializer(PlaceMixin):
     description = serializers.CharField(max_length=4000)
     result = serializers.CharField(max_length=4000)
     category = CategoryField(required=False, allow_null=True)
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=8, default=list)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, default=list
+    )
 
 
 class VersionedSerializer(serializers.Serializer):
@@ -337,12 +342,16 @@ class HoldSerializer(ReasonSerializer):
 
 class HandledSerializer(VersionedSerializer):
     result = serializers.CharField(max_length=4000)
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=8, default=list)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, default=list
+    )
 
 
 class VerifySerializer(NoteSerializer):
     passed = serializers.BooleanField()
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=8, default=list)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, default=list
+    )
 
 
 class RateSerializer(VersionedSerializer):

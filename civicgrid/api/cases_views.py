@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,8 +19,8 @@ from rest_framework.response import Response
 from civicgrid.areas.models import Area
 from civicgrid.cases import policy as case_policy
 from civicgrid.cases import services as case_services
-from civicgrid.cases.models import REF_RE, Attachment, Case, Category, ExtensionRequest
-from civicgrid.cases.workflow import RUNNING_STATES, Channel, State
+from civicgrid.cases.models import Attachment, Case, Category, ExtensionRequest
+from civicgrid.cases.workflow import Channel, State
 from civicgrid.core import pii
 from civicgrid.people.models import Department
 
@@ -80,33 +79,21 @@ def _date(params, name: str):
         raise ValidationError({name: error.detail}) from None
 
 
-def overdue_q(now=None) -> Q:
-    """Past the deadline that matters now (what the case page shows in red)."""
-    now = now or timezone.now()
-    running = [st for st in RUNNING_STATES if st != State.HANDLED]
-    return Q(state__in=running) & (
-        Q(resolve_due__lt=now)
-        | Q(responded_at__isnull=True, respond_due__lt=now, state__in=[State.DISPATCHED, State.REGISTERED])
-    )
-
-
 def filter_cases(qs, params):
-    if params.get("state"):
-        states = [x.strip() for x in params["state"].split(",") if x.strip()]
-        unknown = [x for x in states if x not in State.values]
-        if unknown:
-            raise ValidationError({"state": [_("Unknown state: %(s)s.") % {"s": ", ".join(unknown)}]})
-        qs = qs.filter(state__in=states)
+    """The API's query parameters, checked, then the one filter of cases.services."""
+    states = [x.strip() for x in (params.get("state") or "").split(",") if x.strip()]
+    unknown = [x for x in states if x not in State.values]
+    if unknown:
+        raise ValidationError({"state": [_("Unknown state: %(s)s.") % {"s": ", ".join(unknown)}]})
+    category = area = department = None
     if params.get("category"):
         category = Category.objects.filter(code=params["category"]).first()
         if category is None:
             raise ValidationError({"category": [_("Unknown category.")]})
-        qs = qs.filter(category=category) if category.parent_id else qs.filter(top_category=category)
     if params.get("area"):
         area = Area.objects.filter(code=params["area"]).first()
         if area is None:
             raise ValidationError({"area": [_("Unknown area.")]})
-        qs = qs.filter(path__startswith=area.path)
     if params.get("department"):
         raw = params["department"]
         department = Department.objects.filter(
@@ -114,31 +101,20 @@ def filter_cases(qs, params):
         ).first()
         if department is None:
             raise ValidationError({"department": [_("Unknown department.")]})
-        qs = qs.filter(department=department)
-    if params.get("channel"):
-        if params["channel"] not in Channel.values:
-            raise ValidationError({"channel": [_("Unknown channel.")]})
-        qs = qs.filter(channel=params["channel"])
-    overdue = _bool(params.get("overdue"))
-    if overdue is True:
-        qs = qs.filter(overdue_q())
-    elif overdue is False:
-        qs = qs.exclude(overdue_q())
-    after, before = _date(params, "reported_after"), _date(params, "reported_before")
-    if after:
-        qs = qs.filter(reported_at__date__gte=after)
-    if before:
-        qs = qs.filter(reported_at__date__lte=before)
-    text = (params.get("q") or "").strip()
-    if text:
-        match = REF_RE.match(text)
-        if match:
-            qs = qs.filter(pk=int(match.group(3)), jurisdiction=match.group(2))
-        else:
-            qs = qs.filter(
-                Q(title__icontains=text) | Q(description__icontains=text) | Q(address__icontains=text)
-            )
-    return qs
+    if params.get("channel") and params["channel"] not in Channel.values:
+        raise ValidationError({"channel": [_("Unknown channel.")]})
+    return case_services.filter_cases(
+        qs,
+        text=params.get("q") or "",
+        states=states,
+        category=category,
+        area=area,
+        department=department,
+        channel=params.get("channel") or "",
+        overdue=_bool(params.get("overdue")),
+        reported_from=_date(params, "reported_after"),
+        reported_to=_date(params, "reported_before"),
+    )
 
 
 def visible(request):

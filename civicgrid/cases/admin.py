@@ -86,8 +86,7 @@ class DispatchRuleAdmin(admin.ModelAdmin):
 
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "action", "from_state", "to_state", "actor", "note", "public"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "from_state", "to_state", "actor", "note", "public")
     extra = 0
     can_delete = False
     ordering = ["at", "id"]
@@ -112,7 +111,7 @@ def _run(modeladmin, request, queryset, fn, done_message):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    """Read-mostly: changes go through the actions, which call cases/services.py."""
+    """Read-mostly: changes go through the actions, which call cases/services/."""
 
     list_display = ["ref", "title", "state", "level", "category", "department", "reported_at", "resolve_due"]
     list_filter = ["state", "kind", "channel", "level", "top_category", "is_errand"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from civicgrid.core.workcalendar import add_working_hours
 
-from .workflow import AMBER_SHARE, LEVEL_HOURS, State
+from .workflow import AMBER_SHARE, LEVEL_HOURS, CaseLevel
 
 
 def reminder_time(start: datetime, due: datetime) -> datetime:
@@ -26,7 +26,7 @@ def reminder_time(start: datetime, due: datetime) -> datetime:
 
 
 def level_due(level: str, start: datetime) -> datetime | None:
-    hours = LEVEL_HOURS.get(level)
+    hours = LEVEL_HOURS.get(CaseLevel(level)) if level in LEVEL_HOURS else None
     return add_working_hours(start, hours) if hours else None
 
 
@@ -57,16 +57,14 @@ NO_CLOCK = TimeStatus(None, "", None, "")
 
 
 def time_status(case, now: datetime | None = None) -> TimeStatus:
-    """The deadline that matters now, and its colour: amber in the last AMBER_SHARE, red after."""
-    if case.state in (State.CLOSED, State.NOT_ACCEPTED, State.MERGED, State.ON_HOLD, State.HANDLED):
+    """The deadline that matters now (models.clock_of), and its colour: amber in the last
+    AMBER_SHARE, red once it has passed, i.e. exactly when `models.is_overdue`."""
+    from .models import clock_of
+
+    due, which = clock_of(case)
+    if due is None:
         return NO_CLOCK
     now = now or timezone.now()
-    if case.responded_at is None and case.respond_due and case.state in (State.DISPATCHED, State.REGISTERED):
-        due, which = case.respond_due, "respond"
-    elif case.resolve_due:
-        due, which = case.resolve_due, "resolve"
-    else:
-        return NO_CLOCK
     start = case.clock_started_at or case.reported_at
     total = (due - start).total_seconds()
     left = (due - now).total_seconds()

@@ -1,5 +1,5 @@
 """Intake forms: the resident's one-step report, the grid worker's field report, the hotline and
-petition desk. They check what people type and hand clean values to cases/services.py (which
+petition desk. They check what people type and hand clean values to cases/services/ (which
 checks permission and writes); photos are checked here with the same `photos.clean_photo` the
 services use, so a bad file is refused with a message on its own field and nothing is saved.
 """
@@ -40,6 +40,7 @@ class PhotosField(forms.FileField):
     def __init__(self, *args, max_photos: int = photo_checks.MAX_PHOTOS, **kwargs):
         self.max_photos = max_photos
         kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Photos"))
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
 
@@ -296,7 +297,9 @@ class FieldReportForm(PlaceMixin, ContactMixin):
     def __init__(self, *args, areas=(), steward: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if steward:  # a unit steward or building leader reports as such (their own level of the chain)
-            self.fields["channel"].choices = [(Channel.STEWARD, Channel.STEWARD.label)]
+            channel = self.fields["channel"]
+            assert isinstance(channel, forms.ChoiceField)
+            channel.choices = [(Channel.STEWARD, Channel.STEWARD.label)]
             self.fields["channel"].initial = Channel.STEWARD
         self.fields["area"] = AreaChoiceField(areas, required=False, label=_("Area"), empty_label=None)
         self.fields["category"] = category_field()

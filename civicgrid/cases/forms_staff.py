@@ -2,7 +2,7 @@
 
 Every action form carries the case version the person saw (`expected_version`, hidden), so that when
 two people act on the same case at once the services let one win and raise CaseConflict for the other.
-`perform()` calls the matching function in cases/services.py; the forms never write themselves.
+`perform()` calls the matching function in cases/services/; the forms never write themselves.
 """
 
 from __future__ import annotations
@@ -12,35 +12,17 @@ from datetime import datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.people.models import Department
 
 from . import services
+from .forms import PhotosField
 from .models import Case, Category, ExtensionRequest, ExtensionStatus
 from .workflow import AttachmentKind, Channel, Kind, Rating, State
 
 TEXT_MAX = 300
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos in one input; the services check each one (images only, size capped)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("Photos"))
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(PhotosField, self).clean(f, initial) for f in files if f]
 
 
 def category_choices(include_top: bool = False) -> list:
@@ -76,8 +58,8 @@ class ActionForm(forms.Form):
     """Base of the action forms: the case it acts on, who acts, and the version they saw."""
 
     action = ""  # the services function's workflow action (TRANSITIONS key)
-    title = ""
-    submit = _("Save")
+    title: str | Promise = ""
+    submit: str | Promise = _("Save")
     # Forms with two outcomes name a hidden choice field and a button for each value instead of `submit`.
     button_field = ""
     buttons: tuple = ()
@@ -500,7 +482,7 @@ class AttachmentForm(ActionForm):
 
     def perform(self, version):
         d = self.cleaned_data
-        for i, photo in enumerate(d["photos"][:8]):
+        for i, photo in enumerate(d["photos"]):
             services.add_attachment(
                 self.case, self.user, photo, kind=d["kind"], expected_version=version if i == 0 else None
             )

@@ -1,6 +1,6 @@
 """The closed loop's data: categories, dispatch rules, cases and their history, and the rollups.
 
-Every write goes through cases/services.py; states and moves are in cases/workflow.py.
+Every write goes through cases/services/; states and moves are in cases/workflow.py.
 """
 
 from __future__ import annotations
@@ -130,8 +130,58 @@ class DispatchRule(JurisdictionModel):
         super().save(*args, **kwargs)
 
 
+# "Overdue", defined once. A case runs a clock while its result is owed (RESOLUTION_PENDING); while
+# it waits in the dispatcher's or a department's hands for its first response (RESPONSE_CLOCK), the
+# clock that matters is respond_due, otherwise resolve_due. It is overdue once that clock has
+# passed. `overdue_q` / `CaseQuerySet.overdue()` (API filter, staff search and queues), `is_overdue`
+# and deadlines.time_status (the red on every page) read these lookups; so does the sweep's
+# resolution step below (SWEEP_RESOLVE), whose flag the figures count as overdue_open.
+RESOLUTION_PENDING = {"handled_at__isnull": True, "state__in": RUNNING_STATES}
+RESPONSE_CLOCK = {
+    "respond_due__isnull": False,
+    "responded_at__isnull": True,
+    "state__in": (State.REGISTERED, State.DISPATCHED),
+}
+
+
+def pending(case: Case, lookups: dict) -> bool:
+    """Whether a case in memory matches lookups such as RESOLUTION_PENDING (isnull and in only)."""
+    for key, value in lookups.items():
+        name, op = key.rsplit("__", 1)
+        current = getattr(case, name)
+        if (op == "isnull" and (current is None) != value) or (op == "in" and current not in value):
+            return False
+    return True
+
+
+def overdue_q(now=None) -> Q:
+    """The cases past the deadline that matters now (see RESPONSE_CLOCK)."""
+    now = now or timezone.now()
+    respond = Q(**RESPONSE_CLOCK)
+    return Q(**RESOLUTION_PENDING) & (
+        (respond & Q(respond_due__lt=now)) | (~respond & Q(resolve_due__lt=now))
+    )
+
+
+def clock_of(case: Case) -> tuple:
+    """(due, "respond" or "resolve") of the clock that matters now, or (None, "") without one."""
+    if not pending(case, RESOLUTION_PENDING):
+        return None, ""
+    if pending(case, RESPONSE_CLOCK):
+        return case.respond_due, "respond"
+    return (case.resolve_due, "resolve") if case.resolve_due else (None, "")
+
+
+def is_overdue(case: Case, now=None) -> bool:
+    """`overdue_q` for one case in memory."""
+    due, _which = clock_of(case)
+    return due is not None and due < (now or timezone.now())
+
+
 # What each sweep step looks at (cases/sweeps.py); the partial indexes below hold exactly these rows,
-# so a sweep reads only the cases that are due, however many cases are open.
+# so a sweep reads only the cases that are due, however many cases are open. The response step
+# supervises a missing response from the report on (also while submitted or returned), earlier than
+# the page's respond clock; the resolution step takes the RESOLUTION_PENDING cases not flagged yet.
 SWEEP_LEVEL = Q(level_due__isnull=False, state__in=LEVEL_STATES)
 SWEEP_REMIND = Q(remind_at__isnull=False, state__in=OPEN_STATES)
 SWEEP_RESPOND = Q(
@@ -140,12 +190,7 @@ SWEEP_RESPOND = Q(
     response_overdue_at__isnull=True,
     state__in=RESPOND_STATES,
 )
-SWEEP_RESOLVE = Q(
-    resolve_due__isnull=False,
-    handled_at__isnull=True,
-    resolution_overdue_at__isnull=True,
-    state__in=RUNNING_STATES,
-)
+SWEEP_RESOLVE = Q(resolve_due__isnull=False, resolution_overdue_at__isnull=True, **RESOLUTION_PENDING)
 
 REF_RE = re.compile(r"^(\d{4})-(\d{1,12})-(\d{6,})$")
 
@@ -153,6 +198,10 @@ REF_RE = re.compile(r"^(\d{4})-(\d{1,12})-(\d{6,})$")
 class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=RUNNING_STATES + (State.ON_HOLD,))
+
+    def overdue(self, now=None):
+        """Cases past the deadline that matters now (the one rule: `overdue_q`)."""
+        return self.filter(overdue_q(now))
 
     def by_ref(self, ref: str):
         """Cases with this public reference code (at most one)."""
@@ -343,9 +392,9 @@ class Case(JurisdictionModel):
     @property
     def main_case(self) -> Case:
         """The case this one follows: its main case when merged (合并), else itself."""
-        case = self
+        case: Case = self
         seen = set()
-        while case.merged_into_id and case.pk not in seen:
+        while case.merged_into is not None and case.pk not in seen:
             seen.add(case.pk)
             case = case.merged_into
         return case
@@ -461,7 +510,7 @@ class Attachment(JurisdictionModel):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class ExtensionStatus(models.TextChoices):

@@ -96,9 +96,8 @@ def clean_photo(upload) -> CleanPhoto:
         raise ValidationError(_("Only photos (JPEG, PNG or WebP) can be attached."))
     content_type, fmt, ext = kind
     try:
-        image = Image.open(io.BytesIO(data))
-        image.verify()  # structure check
-        image = Image.open(io.BytesIO(data))
+        Image.open(io.BytesIO(data)).verify()  # structure check
+        image: Image.Image = Image.open(io.BytesIO(data))
         if image.format != fmt:
             raise ValidationError(_("Only photos (JPEG, PNG or WebP) can be attached."))
         lng, lat = _gps(image.getexif())

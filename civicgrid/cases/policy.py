@@ -100,49 +100,37 @@ def _dispatcher(user, case: Case) -> bool:
     return in_area_scope(user, case, workflow.DISPATCH)
 
 
+def _handler(user, case: Case) -> bool:
+    if case.department_id:
+        return is_lead_handler(user, case)
+    return holds_level(user, case) or _dispatcher(user, case)
+
+
+# What each scope rule of workflow.Transition.scope checks (see the list in workflow.py).
+SCOPE_RULES = {
+    workflow.AREA: lambda user, case, t: in_area_scope(user, case, t.scope_roles or t.roles),
+    workflow.AREA_STAFF: lambda user, case, t: in_area_scope(user, case, AREA_ACTORS),
+    workflow.HANDLER: lambda user, case, t: _handler(user, case),
+    workflow.CHAIN_HOLDER: lambda user, case, t: holds_level(user, case),
+    workflow.DISPATCHER: lambda user, case, t: _dispatcher(user, case),
+    workflow.LEAD_HANDLER: lambda user, case, t: is_lead_handler(user, case),
+    workflow.ASSISTING_HANDLER: lambda user, case, t: is_assisting_handler(user, case),
+    workflow.REPORTER: lambda user, case, t: is_reporter(user, case),
+    workflow.VIEWER: lambda user, case, t: can_view(user, case),
+}
+
+
 def _may(user, action: str, case: Case) -> bool:
-    """The scope part of the rule for `action` (the state part is workflow's)."""
+    """The role and scope part of the rule for `action` (the state part is workflow.check's): the
+    user holds one of the action's roles, and the case is theirs by one of its scope rules."""
     if not getattr(user, "is_authenticated", False):
         return False
     if _is_admin(user):
         return True
-    roles = people_policy.roles(user)
-    if not roles & workflow.TRANSITIONS[action].roles:
+    transition = workflow.TRANSITIONS[action]
+    if not people_policy.roles(user) & transition.roles:
         return False
-    if action in ("register", "not_accept", "merge"):
-        return in_area_scope(user, case, workflow.TRANSITIONS[action].roles - {Role.ADMINISTRATOR})
-    if action in ("dispatch", "decide_extension", "put_on_hold", "resume"):
-        return _dispatcher(user, case)
-    if action in ("accept", "mark_handled", "request_extension"):
-        if case.department_id:
-            return is_lead_handler(user, case)
-        return holds_level(user, case) or _dispatcher(user, case)
-    if action == "return_to_dispatcher":
-        return is_lead_handler(user, case)
-    if action in ("verify_pass", "verify_fail"):
-        return in_area_scope(user, case, workflow.VERIFIERS)
-    if action == "rate":
-        return is_reporter(user, case) or in_area_scope(user, case, workflow.VERIFIERS)
-    if action == "reopen":
-        return in_area_scope(user, case, {Role.DISTRICT_SUPERVISOR, Role.ADMINISTRATOR})
-    if action == "escalate":
-        return holds_level(user, case) or _dispatcher(user, case)
-    if action == "supervise":
-        return in_area_scope(user, case, workflow.TRANSITIONS["supervise"].roles)
-    if action == "flag_for_deliberation":
-        return in_area_scope(user, case, workflow.TRANSITIONS["flag_for_deliberation"].roles)
-    if action == "comment":
-        return can_view(user, case)
-    if action == "add_attachment":
-        if Role.LEADER in roles and not (roles - {Role.LEADER}):
-            return False
-        return (
-            is_reporter(user, case)
-            or in_area_scope(user, case, AREA_ACTORS)
-            or is_lead_handler(user, case)
-            or is_assisting_handler(user, case)
-        )
-    return False
+    return any(SCOPE_RULES[rule](user, case, transition) for rule in transition.scope)
 
 
 def can(user, action: str, case: Case) -> bool:

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min, QuerySet, Sum
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -603,13 +603,15 @@ def figures(
     """Figures for an area (any level down to grid) over the months from `start` to `end`
     (inclusive, by month of report), optionally for one top-level category or one department."""
     area_id = area.pk if isinstance(area, Area) else int(area)
+    qs: QuerySet[CategoryRollup] | QuerySet[DepartmentRollup]
     if department is not None:
         qs = DepartmentRollup.objects.filter(area_id=area_id, department=department)
     else:
-        qs = CategoryRollup.objects.filter(area_id=area_id)
+        by_category = CategoryRollup.objects.filter(area_id=area_id)
         if category is not None:
             cat_id = category if isinstance(category, int) else (category.parent_id or category.pk)
-            qs = qs.filter(category_id=cat_id)
+            by_category = by_category.filter(category_id=cat_id)
+        qs = by_category
     return Figures(_sum(_months(qs, start, end)))
 
 

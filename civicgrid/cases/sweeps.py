@@ -33,6 +33,7 @@ from civicgrid.core import outbox
 from . import rollups, workflow
 from .deadlines import level_due
 from .models import SWEEP_LEVEL, SWEEP_REMIND, SWEEP_RESOLVE, SWEEP_RESPOND, Case, CaseEvent, SupervisionOrder
+from .workflow import SUPERVISION_HOURS
 
 log = logging.getLogger("civicgrid.sweep")
 
@@ -41,8 +42,6 @@ SWEEP_SECONDS = 60
 # transactions, so no sweep holds row locks for long (and cases someone is acting on are skipped,
 # SKIP LOCKED, and picked up by the next batch or the next minute).
 BATCH = 2000
-# Working hours a supervision order gives to act.
-SUPERVISION_HOURS = 8
 # Columns returned for each updated case (the rollup key and the history row's state).
 KEYS = ["reported_month", "path", "unit_id", "building_id", "top_category_id", "department_id"]
 RETURNING = ["id", "state", "level", "jurisdiction", *KEYS]
@@ -122,36 +121,55 @@ def _set_clause(step: Step, now: datetime) -> tuple[str, list]:
     return f"{_q(column)} = %s, version = version + 1", [mark]
 
 
-def _event_data_sql(step: Step, source: str) -> str:
+def _escalation_data_sql(source: str) -> str:
+    """The data of an automatic escalation's history row: the level the swept case reached."""
     if connection.vendor == "postgresql":
-        if step.name == "escalate":
-            return f"jsonb_build_object('level', {source}.{_q('level')}, 'automatic', true)"
-        return "'{}'::jsonb"
+        return f"jsonb_build_object('level', {source}.{_q('level')}, 'automatic', true)"
+    return f"json_object('level', {source}.{_q('level')}, 'automatic', json('true'))"
+
+
+def _history_sql(step: Step, source: str, now: datetime) -> tuple[str, str, list]:
+    """(column list, SELECT list over `source`, its params) of the history rows: every CaseEvent
+    column, valued by the services' one builder (services.history_row); the case, its jurisdiction
+    and its state (and the level an escalation reached) come from each swept row."""
+    from .services import history_row
+
+    row = history_row(jurisdiction="", action=step.action, public=step.public, at=now)
+    per_row = {
+        "case": f"{source}.id",
+        "jurisdiction": f"{source}.jurisdiction",
+        "from_state": f"{source}.{_q('state')}",
+        "to_state": f"{source}.{_q('state')}",
+    }
     if step.name == "escalate":
-        return f"json_object('level', {source}.{_q('level')}, 'automatic', json('true'))"
-    return "'{}'"
-
-
-def _history_sql(step: Step, source: str) -> tuple[str, str]:
-    """(column list, SELECT list over `source`) of the history rows."""
-    columns = "case_id, jurisdiction, actor_id, action, from_state, to_state, note, at, public, data, rollup_pending"
-    select = (
-        f"{source}.id, {source}.jurisdiction, NULL, %s, {source}.{_q('state')}, {source}.{_q('state')}, '', %s, "
-        f"%s, {_event_data_sql(step, source)}, %s"
-    )
-    return columns, select
+        per_row["data"] = _escalation_data_sql(source)
+    columns, select, params = [], [], []
+    for f in CaseEvent._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(_q(f.get_attname_column()[1] or f.name))
+        if f.name in per_row:
+            select.append(per_row[f.name])
+        else:
+            value = f.get_db_prep_save(row[f.name], connection)
+            if value is None:
+                select.append("NULL")
+            else:
+                select.append("%s")
+                params.append(value)
+    return ", ".join(columns), ", ".join(select), params
 
 
 def _run_postgresql(step: Step, now: datetime, order_due: datetime, batch: int) -> list[tuple]:
     where, where_params = _where(step.condition, step.due_field, now, batch)
     set_sql, set_params = _set_clause(step, now)
     table = _q(Case._meta.db_table)
-    cols, select = _history_sql(step, "due")
+    cols, select, history_params = _history_sql(step, "due", now)
     sql = (
         f"WITH due AS (UPDATE {table} SET {set_sql} WHERE {where} RETURNING {', '.join(RETURNING)}), "
         f"history AS (INSERT INTO {_q(CaseEvent._meta.db_table)} ({cols}) SELECT {select} FROM due)"
     )
-    params = [*set_params, *where_params, step.action, _dt(now), step.public, False]
+    params = [*set_params, *where_params, *history_params]
     if step.order_reason:
         sql += (
             f", orders AS (INSERT INTO {_q(SupervisionOrder._meta.db_table)} "
@@ -177,14 +195,14 @@ def _run_sqlite(step: Step, now: datetime, order_due: datetime, batch: int) -> l
         )
         rows = cursor.fetchall()
         ids = [r[0] for r in rows]
-        cols, select = _history_sql(step, table)
+        cols, select, history_params = _history_sql(step, table, now)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"INSERT INTO {_q(CaseEvent._meta.db_table)} ({cols}) SELECT {select} FROM {table} "
                 f"WHERE id IN ({marks})",
-                [step.action, _dt(now), step.public, False, *chunk],
+                [*history_params, *chunk],
             )
             if step.order_reason:
                 cursor.execute(

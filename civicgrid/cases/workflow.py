@@ -19,7 +19,7 @@
 
 `TRANSITIONS` says, for each action, the states it may start from, the state it leads to (None:
 the state does not change) and which roles may take it. `cases/policy.py` adds the scope (which
-grid, street, department or reporter); `cases/services.py` performs the move and writes history.
+grid, street, department or reporter); `cases/services/loop.py` performs the move and writes history.
 """
 
 from __future__ import annotations
@@ -151,6 +151,10 @@ class AttachmentKind(models.TextChoices):
 
 # Time a department has to return (退单) a case dispatched to it, in working hours.
 RETURN_WINDOW_HOURS = 4
+# Working hours a supervision order (督办) gives to act: by hand (the default) and the sweep's automatic
+# ones; and the longer order after an unsatisfied rating that may no longer reopen the case.
+SUPERVISION_HOURS = 8
+UNSATISFIED_SUPERVISION_HOURS = 16
 # A case is shown amber in the last share of its time, red once the limit has passed.
 AMBER_SHARE = 0.2
 # An unsatisfied rating reopens a case this many times; after that it goes to the supervisor.
@@ -171,17 +175,40 @@ HANDLERS = {Role.DEPARTMENT_HANDLER} | CHAIN | DISPATCH
 STAFF = CHAIN | DISPATCH | {Role.DEPARTMENT_HANDLER}
 
 
+# Whose case it must be, per action (`Transition.scope`: any one of the listed rules will do).
+# cases/policy.py says what each rule checks:
+AREA = "area"  # the user holds one of `scope_roles` (default: the action's roles) over the case's place
+AREA_STAFF = "area_staff"  # the user holds an area role that works cases (not the leader) over it
+HANDLER = "handler"  # the lead department when the case has one; else the chain holder or a dispatcher
+CHAIN_HOLDER = "chain_holder"  # the user holds the case's level in the chain (or a higher one) over it
+DISPATCHER = "dispatcher"  # a dispatcher or supervisor over the case's place
+LEAD_HANDLER = "lead_handler"  # a handler of the lead department
+ASSISTING_HANDLER = "assisting_handler"  # a handler of an assisting department
+REPORTER = "reporter"  # the resident who reported it
+VIEWER = "viewer"  # anyone who may see the case (policy.can_view)
+
+
 @dataclass(frozen=True)
 class Transition:
     sources: tuple[str, ...]
-    target: str | None  # None: the state stays as it is
+    target: str | None  # None: the state stays as it is (for `rate`, see RATING_TARGETS)
     roles: frozenset[str]
     label: str
     public: bool = True  # shown on the reporter's / the public timeline
+    scope: tuple[str, ...] = (AREA,)  # whose case it must be: any one of these rules
+    scope_roles: frozenset[str] | None = None  # the roles AREA looks at, when not `roles`
 
 
-def _t(sources, target, roles, label, public=True) -> Transition:
-    return Transition(tuple(sources), target, frozenset(roles), label, public)
+def _t(sources, target, roles, label, public=True, scope=(AREA,), scope_roles=None) -> Transition:
+    return Transition(
+        tuple(sources),
+        target,
+        frozenset(roles),
+        label,
+        public,
+        tuple(scope),
+        frozenset(scope_roles) if scope_roles is not None else None,
+    )
 
 
 S = State
@@ -200,14 +227,25 @@ TRANSITIONS: dict[str, Transition] = {
         _("dispatched"),
     ),
     # The department (or, without one, the holder at the case's level) takes the case on.
-    "accept": _t([S.DISPATCHED, S.REGISTERED, S.REWORK], S.IN_PROGRESS, HANDLERS, _("accepted")),
+    "accept": _t(
+        [S.DISPATCHED, S.REGISTERED, S.REWORK], S.IN_PROGRESS, HANDLERS, _("accepted"), scope=[HANDLER]
+    ),
     # 退单: not ours, within RETURN_WINDOW_HOURS of dispatch; back to the dispatcher.
     "return_to_dispatcher": _t(
-        [S.DISPATCHED, S.IN_PROGRESS], S.RETURNED, {Role.DEPARTMENT_HANDLER}, _("returned to dispatcher")
+        [S.DISPATCHED, S.IN_PROGRESS],
+        S.RETURNED,
+        {Role.DEPARTMENT_HANDLER},
+        _("returned to dispatcher"),
+        scope=[LEAD_HANDLER],
     ),
     # 延期: asked by the handler, granted or refused by the dispatcher.
     "request_extension": _t(
-        [S.DISPATCHED, S.IN_PROGRESS, S.REWORK], None, HANDLERS, _("extension requested"), public=False
+        [S.DISPATCHED, S.IN_PROGRESS, S.REWORK],
+        None,
+        HANDLERS,
+        _("extension requested"),
+        public=False,
+        scope=[HANDLER],
     ),
     "decide_extension": _t(
         [S.DISPATCHED, S.IN_PROGRESS, S.REWORK, S.ON_HOLD], None, DISPATCH, _("extension decided")
@@ -216,17 +254,28 @@ TRANSITIONS: dict[str, Transition] = {
     "put_on_hold": _t([S.IN_PROGRESS, S.REWORK], S.ON_HOLD, DISPATCH, _("put on hold")),
     "resume": _t([S.ON_HOLD], S.IN_PROGRESS, DISPATCH, _("resumed")),
     # 处置完毕: the result (and photos) is fed back to the reporter.
-    "mark_handled": _t([S.IN_PROGRESS, S.REWORK], S.HANDLED, HANDLERS, _("handled")),
+    "mark_handled": _t([S.IN_PROGRESS, S.REWORK], S.HANDLED, HANDLERS, _("handled"), scope=[HANDLER]),
     # 核查: pass closes the case (结案); fail sends it back as rework (返工).
     "verify_pass": _t([S.HANDLED], S.CLOSED, VERIFIERS, _("verified and closed")),
     "verify_fail": _t([S.HANDLED], S.REWORK, VERIFIERS, _("verification failed: rework")),
     # 回访评价 by the reporter (or staff recording a call-back).
-    "rate": _t([S.CLOSED], None, {Role.RESIDENT} | VERIFIERS, _("rated")),
+    "rate": _t(
+        [S.CLOSED],
+        None,
+        {Role.RESIDENT} | VERIFIERS,
+        _("rated"),
+        scope=[REPORTER, AREA],
+        scope_roles=VERIFIERS,
+    ),
     # 不满意 reopens once (重办); after that the case goes to the supervisor, who may reopen it.
     "reopen": _t([S.CLOSED], S.REWORK, {Role.DISTRICT_SUPERVISOR, Role.ADMINISTRATOR}, _("reopened")),
     # One level up the chain (the sweep does it when a level's limit passes).
     "escalate": _t(
-        [S.SUBMITTED, S.REGISTERED, S.IN_PROGRESS, S.RETURNED], None, CHAIN | DISPATCH, _("escalated")
+        [S.SUBMITTED, S.REGISTERED, S.IN_PROGRESS, S.RETURNED],
+        None,
+        CHAIN | DISPATCH,
+        _("escalated"),
+        scope=[CHAIN_HOLDER, DISPATCHER],
     ),
     # 督办: by hand, or automatically when overdue.
     "supervise": _t(
@@ -250,9 +299,29 @@ TRANSITIONS: dict[str, Transition] = {
         _("flagged for deliberation"),
     ),
     # Leaders read their scope; they do not write, not even comments.
-    "comment": _t(list(State.values), None, STAFF | {Role.RESIDENT}, _("comment"), public=False),
-    "add_attachment": _t(list(OPEN_STATES) + [S.CLOSED], None, STAFF | {Role.RESIDENT}, _("photo added")),
+    "comment": _t(
+        list(State.values), None, STAFF | {Role.RESIDENT}, _("comment"), public=False, scope=[VIEWER]
+    ),
+    "add_attachment": _t(
+        list(OPEN_STATES) + [S.CLOSED],
+        None,
+        STAFF | {Role.RESIDENT},
+        _("photo added"),
+        scope=[REPORTER, AREA_STAFF, LEAD_HANDLER, ASSISTING_HANDLER],
+    ),
 }
+
+# The state a rating leads to (`rate` keeps the state unless listed here): unsatisfied reopens the
+# case as rework (重办) while it has been reopened fewer than MAX_REOPENS times; after that it stays
+# closed and goes to the supervisor (an automatic supervision order).
+RATING_TARGETS = {Rating.UNSATISFIED: State.REWORK}
+
+
+def rating_target(rating: str, reopen_count: int) -> str | None:
+    """The state a rating moves a closed case to, or None when it stays closed."""
+    target = RATING_TARGETS.get(Rating(rating))
+    return target if target is not None and reopen_count < MAX_REOPENS else None
+
 
 # Actions that the intake itself records (not taken on an existing case).
 INTAKE_ACTIONS = {"report": _("reported"), "settle_on_spot": _("settled on the spot")}
@@ -276,6 +345,15 @@ def action_label(action: str) -> str:
     if action in TRANSITIONS:
         return str(TRANSITIONS[action].label)
     return str(INTAKE_ACTIONS.get(action) or SYSTEM_ACTIONS.get(action) or action)
+
+
+def initial_state(channel: str, kind: str) -> str:
+    """The state intake gives a case: staff channels (they have checked it) and emergencies start
+    registered, other reports submitted (a category that dispatches automatically then takes the
+    "dispatch" move at once, see services.intake)."""
+    if channel in STAFF_CHANNELS or kind == Kind.EMERGENCY:
+        return State.REGISTERED
+    return State.SUBMITTED
 
 
 class IllegalTransition(Exception):

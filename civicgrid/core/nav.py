@@ -1,6 +1,8 @@
 """Navigation items that apps add to the top bar (registered from each AppConfig.ready)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 
@@ -9,9 +11,9 @@ from django.urls import reverse
 class NavItem:
     label: str  # a lazy translation
     url_name: str
-    visible: object = None  # callable(user) -> bool; None shows it to every logged-in user
+    visible: Callable[[Any], bool] | None = None  # None shows it to every logged-in user
     order: int = 50
-    badge: object = None  # callable(user) -> int: a count shown next to the label (0 hides it)
+    badge: Callable[[Any], int] | None = None  # a count shown next to the label (0 hides it)
 
 
 _items: list[NavItem] = []

@@ -26,6 +26,14 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+def mask_email(email: str) -> str:
+    """z***@example.cn: the first letter and the domain (nothing to mask without an @)."""
+    if not email or "@" not in email:
+        return email
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
 def mask_id_number(id_number: str) -> str:
     id_number = (id_number or "").strip()
     if len(id_number) < 8:

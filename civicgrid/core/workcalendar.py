@@ -78,6 +78,11 @@ def _periods_of(day: date, tz):
     return [(_at(day, start, tz), _at(day, end, tz)) for start, end in PERIODS]
 
 
+def day_start(day: date) -> datetime:
+    """The moment a day's working time begins (08:30 local), e.g. for a review on that day."""
+    return timezone.make_aware(datetime.combine(day, PERIODS[0][0]))
+
+
 def add_working_hours(start: datetime, hours: float) -> datetime:
     """The moment `hours` working hours after `start`.
 

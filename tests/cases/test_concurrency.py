@@ -92,3 +92,51 @@ def test_the_same_retried_submission_at_once_makes_one_case(city):
     assert sorted(r.created for r in results) == [False, True]
     assert results[0].case.pk == results[1].case.pk
     assert Case.objects.count() == 1
+
+
+def test_the_same_settled_on_the_spot_retried_at_once_makes_one_case(city, people, monkeypatch):
+    # Both submissions reach the INSERT before either commits (as two phones retrying at once do).
+    at_insert = threading.Barrier(2)
+    save = Case.save
+
+    def save_together(self, *args, **kwargs):
+        if kwargs.get("force_insert"):
+            at_insert.wait(10)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Case, "save", save_together)
+
+    def settle():
+        return services.settle_on_spot(
+            by=people.grid_worker,
+            description="楼道堆物",
+            result="已劝导清理",
+            unit=city.unit,
+            client_key="spot-1",
+        )
+
+    results = race(settle, settle)
+    assert all(isinstance(r, services.IntakeResult) for r in results), results
+    assert sorted(r.created for r in results) == [False, True]
+    assert results[0].case.pk == results[1].case.pk
+    assert results[0].token == results[1].token
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(action="settle_on_spot").count() == 1
+
+
+def test_merging_two_cases_into_each_other_at_once_one_wins_the_other_gets_a_conflict(city, people):
+    a = services.intake(channel="resident_app", description="垃圾满溢", unit=city.unit).case
+    b = services.intake(channel="resident_app", description="垃圾满溢", unit=city.unit).case
+    results = race(
+        lambda: services.merge([a.pk], b.pk, people.grid_worker),
+        lambda: services.merge([b.pk], a.pk, people.grid_worker),
+    )
+    winners = [r for r in results if isinstance(r, Case)]
+    conflicts = [r for r in results if isinstance(r, CaseConflict)]
+    assert len(winners) == 1 and len(conflicts) == 1, results
+    main = winners[0]
+    duplicate = Case.objects.get(pk=({a.pk, b.pk} - {main.pk}).pop())
+    assert duplicate.state == State.MERGED and duplicate.merged_into_id == main.pk
+    main.refresh_from_db()
+    assert main.state != State.MERGED and main.merged_into_id is None
+    assert CaseEvent.objects.filter(action="merge").count() == 2  # the duplicate's and the main case's

@@ -18,3 +18,10 @@ def test_id_number_shows_region_prefix_and_last_four():
 def test_short_values_are_fully_hidden():
     assert mask_phone("123") == "***"
     assert mask_id_number("12") == "**"
+
+
+def test_email_shows_the_first_letter_and_the_domain():
+    from civicgrid.core.pii import mask_email
+
+    assert mask_email("zhangsan@example.cn") == "z***@example.cn"
+    assert mask_email("") == "" and mask_email("not-an-address") == "not-an-address"

@@ -1,7 +1,7 @@
 """Staff intake pages: the grid worker's field report (patrol or household visit, settled on the
 spot, errands) and the hotline and petition desk (with the possible-duplicate warning).
 
-Both hand everything to cases/services.py (intake, settle_on_spot, find_possible_duplicates), which
+Both hand everything to cases/services/ (intake, settle_on_spot, find_possible_duplicates), which
 checks the channel and scope again; these pages only choose what to offer whom.
 """
 
@@ -22,6 +22,7 @@ from civicgrid.people.models import Role
 from .. import services, workflow
 from ..forms import DeskForm, FieldReportForm, new_client_key
 from ..models import CaseEvent
+from ..photos import MAX_PHOTOS
 from ..workflow import Channel, Kind
 from .public_parts import buildings_under, category_groups, staff_case_url, stage
 
@@ -205,7 +206,7 @@ def field_report(request):
             **_picker_context(form, areas, "area"),
             "recent": _recent(user, ("report", "settle_on_spot")),
             "category_groups": category_groups(),
-            "max_photos": 6,
+            "max_photos": MAX_PHOTOS,
         },
     )
 

@@ -1,7 +1,7 @@
 """Residents' and public pages: the one-step report (no account needed), the private follow page
 and "my reports", the rating, and the problem wall and echo wall (问题墙 + 回音壁).
 
-Every write goes through cases/services.py (intake, rate). Nothing here shows a person: staff
+Every write goes through cases/services/ (intake, rate). Nothing here shows a person: staff
 appear by role or department, contact details stay masked, and the wall's text has personal details
 taken out (views/public_parts.py).
 """
@@ -30,6 +30,7 @@ from civicgrid.people.models import Resident
 from .. import rollups, services
 from ..forms import RatingForm, ReportForm, new_client_key
 from ..models import Attachment, Case, Category
+from ..photos import MAX_PHOTOS
 from ..workflow import OPEN_STATES, Channel, IllegalTransition, State
 from .public_parts import (
     buildings_under,
@@ -176,7 +177,7 @@ def report(request):
             "recent": [
                 {"case": c, "stage": stage(c.state), "token": tokens.get(str(c.pk))} for c in recent[:5]
             ],
-            "max_photos": 6,
+            "max_photos": MAX_PHOTOS,
             "max_mb": _max_mb(),
         },
         status=status,

@@ -4,12 +4,11 @@ staff_inbox.py.
 
 Who sees a case here: staff whose area scope covers it, its lead and assisting departments, and
 administrators (cases.policy). A resident who reported it follows it on the residents' pages instead.
-Every write goes through cases/services.py (via the forms in cases/forms_staff.py).
+Every write goes through cases/services/ (via the forms in cases/forms_staff.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -26,14 +25,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core.pii import log_unmasked_view, mask_name, mask_phone
+from civicgrid.core.pii import log_unmasked_view, mask_email, mask_name, mask_phone
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
 from .. import policy, services, workflow
 from ..forms_staff import ACTION_FORMS, UNMASK_REASONS, SearchForm, UnmaskContactForm
 from ..models import Case, Category, ExtensionStatus
-from ..workflow import RESPOND_STATES, RUNNING_STATES, AttachmentKind, State
+from ..workflow import AttachmentKind, State
 
 STAFF_ROLES = workflow.STAFF | {Role.LEADER, Role.ADMINISTRATOR}
 PAGE_SIZE = 25
@@ -93,13 +92,6 @@ def case_for(user, pk: int) -> Case:
 
 
 # ---------------------------------------------------------------- time left
-
-
-def overdue_q(now) -> Q:
-    """Open cases past their resolve-by time, or still waiting for a response past the respond-by time."""
-    return Q(state__in=RUNNING_STATES, handled_at__isnull=True, resolve_due__lt=now) | Q(
-        state__in=RESPOND_STATES, responded_at__isnull=True, respond_due__lt=now
-    )
 
 
 def clock(case: Case, now) -> dict:
@@ -275,7 +267,7 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
     contact = {
         "name": case.contact_name if unmasked else mask_name(case.contact_name),
         "phone": case.contact_phone if unmasked else mask_phone(case.contact_phone),
-        "email": case.contact_email if unmasked else _mask_email(case.contact_email),
+        "email": case.contact_email if unmasked else mask_email(case.contact_email),
         "resident": (reporter.name if unmasked else reporter.masked_name) if reporter else "",
         "resident_phone": (reporter.phone if unmasked else mask_phone(reporter.phone)) if reporter else "",
     }
@@ -304,13 +296,6 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
         },
         status=status,
     )
-
-
-def _mask_email(email: str) -> str:
-    if not email or "@" not in email:
-        return email
-    local, domain = email.split("@", 1)
-    return f"{local[:1]}***@{domain}"
 
 
 @staff_required
@@ -369,32 +354,6 @@ def search_departments(user) -> list[Department]:
     return list(qs.order_by("code")[:300])
 
 
-def filter_cases(qs, data: dict, areas: dict, now):
-    q = (data.get("q") or "").strip()
-    if q:
-        by_ref = Case.objects.by_ref(q).values("pk")
-        qs = qs.filter(
-            Q(pk__in=by_ref) | Q(title__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q)
-        )
-    if data.get("state"):
-        qs = qs.filter(state=data["state"])
-    if data.get("category"):
-        qs = qs.filter(Q(category_id=data["category"]) | Q(top_category_id=data["category"]))
-    if data.get("area") and data["area"] in areas:
-        qs = qs.filter(path__startswith=areas[data["area"]].path)
-    if data.get("department"):
-        qs = qs.filter(department_id=data["department"])
-    if data.get("channel"):
-        qs = qs.filter(channel=data["channel"])
-    if data.get("overdue"):
-        qs = qs.filter(overdue_q(now))
-    if data.get("reported_from"):
-        qs = qs.filter(reported_at__gte=SearchForm.day_start(data["reported_from"]))
-    if data.get("reported_to"):
-        qs = qs.filter(reported_at__lt=SearchForm.day_start(data["reported_to"]) + timedelta(days=1))
-    return qs
-
-
 @staff_required
 def search(request):
     user = request.user
@@ -404,7 +363,20 @@ def search(request):
     form = SearchForm(request.GET or None, areas=areas, departments=departments)
     qs = policy.visible_cases(user).select_related("category__parent", "grid", "department")
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    qs = filter_cases(qs, data, {a.code: a for a in areas}, now)
+    area = {a.code: a for a in areas}.get(data.get("area") or "")
+    qs = services.filter_cases(
+        qs,
+        text=data.get("q") or "",
+        states=[data["state"]] if data.get("state") else [],
+        category=data.get("category"),
+        area=area,
+        department=data.get("department"),
+        channel=data.get("channel") or "",
+        overdue=True if data.get("overdue") else None,
+        reported_from=data.get("reported_from"),
+        reported_to=data.get("reported_to"),
+        now=now,
+    )
     page = Paginator(qs.order_by(F("reported_at").desc(), "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     for case in page.object_list:
         case.clock = clock(case, now)

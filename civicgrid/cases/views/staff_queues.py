@@ -20,15 +20,16 @@ from django.db.models import Case as Switch
 from django.db.models import Count, F, Q, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Role
 
 from .. import workflow
-from ..models import Case, ExtensionRequest, ExtensionStatus, SupervisionOrder
+from ..models import Case, ExtensionRequest, ExtensionStatus, SupervisionOrder, overdue_q
 from ..workflow import LEVEL_ROLE, CaseLevel, Rating, State
-from .staff import PAGE_SIZE, category_label, clock, overdue_q, staff_required
+from .staff import PAGE_SIZE, category_label, clock, staff_required
 
 S = State
 # The deadline that matters now (the same rule as deadlines.time_status), for sorting in the database.
@@ -46,7 +47,7 @@ OPEN = list(workflow.OPEN_STATES)
 @dataclass
 class Tab:
     key: str
-    label: str
+    label: str | Promise
     q: Q
     order: tuple = ()  # default: by time left
 

@@ -34,9 +34,9 @@ from civicgrid.cases.models import (
     InboxMessage,
     SupervisionOrder,
 )
-from civicgrid.cases.workflow import CaseLevel, Channel, Kind, Rating, State
+from civicgrid.cases.workflow import SUPERVISION_HOURS, CaseLevel, Channel, Kind, Rating, State
 from civicgrid.core.models import OutboxEvent
-from civicgrid.core.workcalendar import add_working_hours
+from civicgrid.core.workcalendar import add_working_hours, day_start
 from civicgrid.demo.registry import DemoContext, register_step
 from civicgrid.people.models import Department, Resident, Role, RoleAssignment
 
@@ -492,7 +492,7 @@ class Year:
             c.response_overdue_at = at
         else:
             c.resolution_overdue_at = at
-        walk.orders.append((action, at, add_working_hours(at, 8)))
+        walk.orders.append((action, at, add_working_hours(at, SUPERVISION_HOURS)))
         walk.events.append((action, c.state, c.state, at, None, "", False, {}))
 
     def flag_open(self, walk: Walk) -> None:
@@ -558,9 +558,7 @@ class Year:
                 )
                 c.level_due = level_due(c.level, now)
             if c.state == State.ON_HOLD:
-                c.remind_at = timezone.make_aware(
-                    datetime.combine(c.hold_until, datetime.min.time()).replace(hour=8, minute=30)
-                )
+                c.remind_at = day_start(c.hold_until)
             elif c.resolve_due and c.state != State.HANDLED:
                 remind = reminder_time(c.clock_started_at or c.reported_at, c.resolve_due)
                 if remind > now:
