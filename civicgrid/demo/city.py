@@ -11,7 +11,7 @@ departments at street and district level; the demo accounts (accounts.py).
 Shapes come from one jittered lattice of roads (geometry.py): every grid is a cell, and every
 area above is a block of cells, so children tile their parent exactly.
 
-Rows go in through areas.services.BulkLoader: COPY on PostgreSQL, bulk_create elsewhere. At city
+Rows go in through core.bulk.BulkLoader: COPY on PostgreSQL, bulk_create elsewhere. At city
 scale (10,000 grids, 3 million households) only the first two members of each household (the
 head and, where there is one, the spouse) are generated, to keep the database near 6 million
 residents; the smaller scales generate whole households.
@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Compound, GridKind, Household, Level
-from civicgrid.areas.services import BulkLoader, label_point
+from civicgrid.areas.services import label_point
+from civicgrid.core.bulk import BulkLoader
 from civicgrid.core.models import AccessLog
 from civicgrid.party.models import OrgLevel, PartyMembership, PartyOrganization
 from civicgrid.people.models import Department, Resident, Role, RoleAssignment
