@@ -13,6 +13,11 @@ grid rows, computed inside the database (PostgreSQL `hashtext`, a registered CRC
 only three numbers cross the wire. It sees every kind of write: `save()`, `QuerySet.update()`, bulk
 loads, the admin and other processes alike. Within a process, saving or deleting an area marks the
 cache stale at once (signal), so the writer never reads its own stale answer.
+
+The JSON endpoint is here too (`lookup_view`, GET /areas/lookup?lng=…&lat=…[&crs=gcj02]): a point
+outside every grid is an ordinary answer (`{"found": false, "message": …}`, status 200), not an
+error page; only a malformed request gets a 400. `read_point` parses a point from a query string
+for every endpoint that takes one (the public report form's "where am I" asks through it too).
 """
 
 from __future__ import annotations
@@ -28,14 +33,26 @@ from functools import cached_property
 import numpy as np
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from civicgrid.core import geo
 
 from .gridindex import GridIndex
 from .models import Area, Level
 
-__all__ = ["GridIndex", "GridMatch", "GridRecord", "find_grid", "find_grids", "grid_cache", "normalise_crs"]
+__all__ = [
+    "GridIndex",
+    "GridMatch",
+    "GridRecord",
+    "find_grid",
+    "find_grids",
+    "grid_cache",
+    "lookup_view",
+    "normalise_crs",
+    "read_point",
+]
 
 CRS_WGS84 = "wgs84"
 CRS_GCJ02 = "gcj02"
@@ -252,3 +269,43 @@ def find_grids(lngs, lats, crs: str = CRS_WGS84) -> np.ndarray:
         lngs, lats = geo.gcj02_to_wgs84_np(lngs, lats)
     loaded = grid_cache.current()
     return loaded.ids[loaded.index.locate_many(lngs, lats)]
+
+
+# ---------------------------------------------------------------- the JSON endpoint
+
+
+def _coordinate(raw: str | None, low: float, high: float) -> float | None:
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def read_point(query) -> tuple[float, float] | None:
+    """(lng, lat) from a query dict's `lng` and `lat`, or None when either is missing or not a
+    finite number within range."""
+    lng = _coordinate(query.get("lng"), -180.0, 180.0)
+    lat = _coordinate(query.get("lat"), -90.0, 90.0)
+    if lng is None or lat is None:
+        return None
+    return lng, lat
+
+
+@require_GET
+def lookup_view(request: HttpRequest) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"found": False, "message": _("Please log in first.")}, status=401)
+    point = read_point(request.GET)
+    if point is None:
+        return JsonResponse(
+            {"found": False, "message": _("Give the longitude (lng) and latitude (lat) as numbers.")},
+            status=400,
+        )
+    try:
+        crs = normalise_crs(request.GET.get("crs", "wgs84"))
+    except ValueError:
+        return JsonResponse(
+            {"found": False, "message": _("Unknown coordinate system: use wgs84 or gcj02.")}, status=400
+        )
+    return JsonResponse(find_grid(*point, crs=crs).as_dict(), json_dumps_params={"ensure_ascii": False})
