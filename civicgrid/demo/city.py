@@ -34,6 +34,7 @@ from civicgrid.areas.services import label_point
 from civicgrid.core.bulk import BulkLoader
 from civicgrid.core.models import AccessLog
 from civicgrid.party.models import OrgLevel, PartyMembership, PartyOrganization
+from civicgrid.party.services import CompoundFacts, plan_branches_in_bulk
 from civicgrid.people.models import Department, Resident, Role, RoleAssignment
 from civicgrid.people.services import assign_role, bulk_assign_roles, bulk_create_users
 
@@ -161,6 +162,8 @@ class CompoundInfo:
     has_fence: bool
     members: list[tuple[int, int]] = field(default_factory=list)  # (resident id, building id)
     buildings: dict[int, str] = field(default_factory=dict)  # building id → name
+    points: list[tuple[float, float]] = field(default_factory=list)  # building points (lng, lat)
+    grid_ids: set[int] = field(default_factory=set)
 
 
 # ---------------------------------------------------------------- the plan: city to grids
@@ -373,41 +376,23 @@ class Filler:
         return org_id
 
     def branches(self, community: Node, committee_id: int, compounds: list[CompoundInfo]) -> None:
-        """Apply the 三有 rule (as party.services.propose_branches does, here in bulk): a compound
-        with property management, a fence and at least three resident Party members gets its own
-        branch; the others are joined with their neighbours (the next compounds in the street
-        plan) in twos and threes, and a group that cannot stand alone (a single 三无 compound, or
-        fewer than three Party members in all) joins the neighbouring group or branch."""
-
-        def qualifies(c: CompoundInfo) -> bool:
-            return c.has_property_management and c.has_fence and len(c.members) >= 3
-
-        def weak(group: list[CompoundInfo]) -> bool:
-            alone = len(group) == 1 and not qualifies(group[0])
-            return alone or sum(len(c.members) for c in group) < 3
-
-        groups: list[list[CompoundInfo]] = []
-        pending: list[CompoundInfo] = []
-        for compound in compounds:
-            if qualifies(compound):
-                groups.append([compound])
-            else:
-                pending.append(compound)
-                if len(pending) == 3 or (len(pending) == 2 and self.rng.random() < 0.5):
-                    groups.append(pending)
-                    pending = []
-        if pending:
-            groups.append(pending)
-        merged: list[list[CompoundInfo]] = []
-        for group in groups:
-            if merged and weak(group):
-                merged[-1] = merged[-1] + group
-            else:
-                merged.append(group)
-        if len(merged) > 1 and weak(merged[0]):
-            merged[1] = merged[0] + merged[1]
-            merged.pop(0)
-        groups = merged
+        """Set up the branches the 三有 rule gives (party.services, over the facts held here): a
+        compound with property management, a fence and at least three resident Party members gets
+        its own branch; neighbouring compounds lacking any are joined into a joint branch."""
+        by_id = {c.id: c for c in compounds}
+        facts = [
+            CompoundFacts(
+                pk=c.id,
+                name=c.name,
+                has_property_management=c.has_property_management,
+                has_fence=c.has_fence,
+                party_members=len(c.members),
+                grid_ids=frozenset(c.grid_ids),
+                points=tuple(c.points),
+            )
+            for c in compounds
+        ]
+        groups = [[by_id[pk] for pk in group] for group in plan_branches_in_bulk(facts)]
         rng, today = self.rng, self.today
         for group in groups:
             set_up_on = today - timedelta(days=rng.randint(200, 2000))
@@ -490,6 +475,8 @@ class Filler:
                 building_name = f"{info.name}{number}幢"
                 building_id = self.building(grid, serial, building_name, floors, info.id, next(spots))
                 info.buildings[building_id] = building_name
+                info.points.append(self._building_point)
+                info.grid_ids.add(grid.id)
                 prefix = f"{community.name}{info.name}{number}幢"
                 for unit_no, unit_id, unit_path, rooms in self.units(
                     grid, serial, units, floors, per_floor, count
@@ -529,6 +516,7 @@ class Filler:
             ),
         )  # fmt: skip
         self._building = (building_id, code, f"{grid.path}{code}/")
+        self._building_point = (lng, lat)
         self.phase.add(self.labels["buildings"])
         return building_id
 

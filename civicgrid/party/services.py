@@ -272,19 +272,6 @@ def propose_branches(community: Area) -> list[BranchProposal]:
     todo = [a for a in assessments if a.compound.pk not in organised]
     geo = _Geography([a.compound.pk for a in assessments])
 
-    groups: list[_Group] = []
-    for a in todo:
-        if a.qualifies:
-            note = _(
-                "%(name)s meets all three conditions: property management, a fence, %(n)d Party members."
-            )
-            groups.append(_Group([a], notes=[note % {"name": a.compound.name, "n": a.party_members}]))
-    for group in _neighbour_groups([a for a in todo if not a.qualifies], geo):
-        if len(group.members) > 1:
-            group.notes.append(
-                _("Neighbouring compounds that do not meet all three conditions are joined into one branch.")
-            )
-        groups.append(group)
     existing_groups = [
         _Group(
             [],
@@ -294,54 +281,7 @@ def propose_branches(community: Area) -> list[BranchProposal]:
         )
         for b in existing
     ]
-
-    names = {a.compound.pk: a.compound.name for a in assessments}
-
-    def closest(g: _Group, h: _Group) -> tuple[float, str]:
-        """Distance between the nearest compounds of two groups, and that compound of h."""
-        return min(
-            ((geo.distance(a, b), names[b]) for a in g.compound_ids() for b in h.compound_ids()),
-            default=(float("inf"), ""),
-        )
-
-    # Groups that cannot stand alone join the nearest group or existing branch, one at a time;
-    # each merge leaves one group fewer, so this ends.
-    while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
-        g = weak[0]
-        others = [h for h in groups + existing_groups if h is not g]
-        nearest = min(
-            others,
-            key=lambda h, g=g: (g.party_total() + h.party_total() > MAX_MEMBERS, closest(g, h), h.label()),
-            default=None,
-        )
-        gap, nearest_name = closest(g, nearest) if nearest else (float("inf"), "")
-        if gap == float("inf"):
-            g.stuck = True
-            g.notes.append(
-                _("No neighbouring compound could be found; the community Party committee decides.")
-            )
-            continue
-        groups.remove(g)
-        for a in g.members:
-            reason = a.missing_text or _("too few Party members together")
-            nearest.notes.append(
-                _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
-                % {"name": a.compound.name, "reason": reason, "nearest": nearest_name}
-            )
-        nearest.members.extend(g.members)
-        nearest.notes.extend(n for n in g.notes if n not in nearest.notes)
-
-    proposals = [
-        BranchProposal(OWN if len(g.members) == 1 else JOINT, sorted(g.members, key=_by_name), notes=g.notes)
-        for g in groups
-    ]
-    proposals += [
-        BranchProposal(JOIN, sorted(g.members, key=_by_name), branch=g.branch, notes=g.notes)
-        for g in existing_groups
-        if g.members
-    ]
-    proposals.sort(key=lambda p: _by_name(p.compounds[0]))
-    return proposals
+    return _plan(todo, existing_groups, geo)
 
 
 def _by_name(a: CompoundAssessment):
@@ -509,3 +449,119 @@ def file_with_street(branch: PartyOrganization, filed_on: date, by) -> PartyOrga
     branch.filed_with_street_on = filed_on
     branch.save(update_fields=["filed_with_street_on"])
     return branch
+
+
+# ------------------------------------------------------------------ the rule over plain data
+
+
+def _plan(
+    todo: list[CompoundAssessment], existing_groups: list[_Group], geo: _Geography
+) -> list[BranchProposal]:
+    """Steps 1-4 of the module doc: group the compounds without a branch (see `propose_branches`)."""
+    groups: list[_Group] = []
+    for a in todo:
+        if a.qualifies:
+            note = _(
+                "%(name)s meets all three conditions: property management, a fence, %(n)d Party members."
+            )
+            groups.append(_Group([a], notes=[note % {"name": a.compound.name, "n": a.party_members}]))
+    for group in _neighbour_groups([a for a in todo if not a.qualifies], geo):
+        if len(group.members) > 1:
+            group.notes.append(
+                _("Neighbouring compounds that do not meet all three conditions are joined into one branch.")
+            )
+        groups.append(group)
+    names = {a.compound.pk: a.compound.name for a in todo}
+    for h in existing_groups:
+        names.update((c.pk, c.name) for c in h.branch.compounds.all())
+
+    def closest(g: _Group, h: _Group) -> tuple[float, str]:
+        """Distance between the nearest compounds of two groups, and that compound of h."""
+        return min(
+            ((geo.distance(a, b), names[b]) for a in g.compound_ids() for b in h.compound_ids()),
+            default=(float("inf"), ""),
+        )
+
+    # Groups that cannot stand alone join the nearest group or existing branch, one at a time;
+    # each merge leaves one group fewer, so this ends.
+    while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
+        g = weak[0]
+        others = [h for h in groups + existing_groups if h is not g]
+        nearest = min(
+            others,
+            key=lambda h, g=g: (g.party_total() + h.party_total() > MAX_MEMBERS, closest(g, h), h.label()),
+            default=None,
+        )
+        gap, nearest_name = closest(g, nearest) if nearest else (float("inf"), "")
+        if gap == float("inf"):
+            g.stuck = True
+            g.notes.append(
+                _("No neighbouring compound could be found; the community Party committee decides.")
+            )
+            continue
+        groups.remove(g)
+        for a in g.members:
+            reason = a.missing_text or _("too few Party members together")
+            nearest.notes.append(
+                _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
+                % {"name": a.compound.name, "reason": reason, "nearest": nearest_name}
+            )
+        nearest.members.extend(g.members)
+        nearest.notes.extend(n for n in g.notes if n not in nearest.notes)
+
+    proposals = [
+        BranchProposal(OWN if len(g.members) == 1 else JOINT, sorted(g.members, key=_by_name), notes=g.notes)
+        for g in groups
+    ]
+    proposals += [
+        BranchProposal(JOIN, sorted(g.members, key=_by_name), branch=g.branch, notes=g.notes)
+        for g in existing_groups
+        if g.members
+    ]
+    proposals.sort(key=lambda p: _by_name(p.compounds[0]))
+    return proposals
+
+
+@dataclass(frozen=True)
+class CompoundFacts:
+    """What the 三有 rule needs to know of a compound, for callers that hold it in memory (bulk loads)."""
+
+    pk: int
+    name: str
+    has_property_management: bool
+    has_fence: bool
+    party_members: int
+    grid_ids: frozenset[int] = frozenset()
+    points: tuple[tuple[float, float], ...] = ()  # (lng, lat) of its buildings, WGS84
+
+
+class _KnownGeography(_Geography):
+    """The same neighbour tests and distances as `_Geography`, from facts instead of queries."""
+
+    def __init__(self, facts: list[CompoundFacts]) -> None:  # not super().__init__: that queries
+        self.grids = defaultdict(set, {f.pk: set(f.grid_ids) for f in facts})
+        self.metres = {}
+        for f in facts:
+            if f.points:
+                lng, lat = np.asarray(f.points, dtype=float).T
+                self.metres[f.pk] = np.column_stack(
+                    [
+                        np.radians(lng) * np.cos(np.radians(lat)) * EARTH_RADIUS_M,
+                        np.radians(lat) * EARTH_RADIUS_M,
+                    ]
+                )
+        self._cache = {}
+
+
+def plan_branches_in_bulk(facts: list[CompoundFacts]) -> list[list[int]]:
+    """The branches `propose_branches` would propose for a community none of whose compounds has a
+    branch yet, from facts held in memory (no query): a list of groups of compound pks, each group
+    one branch (one compound: an own branch; several: a joint one). The demo city uses this."""
+    assessments = [
+        CompoundAssessment(
+            Compound(pk=f.pk, name=f.name), f.has_property_management, f.has_fence, f.party_members
+        )
+        for f in facts
+    ]
+    proposals = _plan(assessments, [], _KnownGeography(facts))
+    return [[a.compound.pk for a in p.compounds] for p in proposals]
