@@ -1,6 +1,24 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from .models import AccessLog, CalendarDay, OutboxEvent
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AccessLog, AuditEntry, CalendarDay, OutboxEvent
+
+
+class PermanentRecordAdmin(admin.ModelAdmin):
+    """Evidence is shown, never added, changed or deleted here: not even a superuser may."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CalendarDay)
@@ -11,7 +29,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(PermanentRecordAdmin):
     """Read-only: the access log is evidence, never edited."""
 
     list_display = ["at", "user", "subject_type", "subject_id", "fields", "reason", "ip"]
@@ -19,14 +37,15 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "subject_id", "reason"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(AuditEntry)
+class AuditEntryAdmin(PermanentRecordAdmin):
+    """Read-only: who changed what through the services, with the values before and after."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["at", "actor_name", "action", "subject_type", "subject_repr"]
+    list_filter = ["action", "subject_type"]
+    search_fields = ["actor_name", "subject_id", "subject_repr", "action"]
+    date_hierarchy = "at"
 
 
 @admin.register(OutboxEvent)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, Compound, GridKind, Household, Level
 from civicgrid.areas.services import label_point
 from civicgrid.core.bulk import BulkLoader
-from civicgrid.core.models import AccessLog
+from civicgrid.core.models import AccessLog, AuditEntry
 from civicgrid.party.models import OrgLevel, PartyMembership, PartyOrganization
 from civicgrid.party.services import CompoundFacts, plan_branches_in_bulk
 from civicgrid.people.models import Department, Resident, Role, RoleAssignment
@@ -731,6 +731,9 @@ def cleanup(ctx: DemoContext) -> None:
                 )
                 phase.add(label, max(cursor.rowcount, 0))
         demo_users = get_user_model().objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN)
-        AccessLog.objects.filter(user__in=demo_users).delete()
+        # The demo's own synthetic accounts go, with their access-log and audit rows (append-only
+        # tables: nothing else may delete from them).
+        AccessLog.objects.filter(user__in=demo_users).purge_synthetic_rows()
+        AuditEntry.objects.filter(actor__in=demo_users).purge_synthetic_rows()
         phase.add(_("accounts"), demo_users.count())
         demo_users.delete()

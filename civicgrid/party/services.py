@@ -36,11 +36,14 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Compound, Level
+from civicgrid.core import audit
 from civicgrid.core.geo import EARTH_RADIUS_M
+from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Resident, Role
 from civicgrid.people.services import assign_role
 
@@ -326,6 +329,7 @@ def create_organization(
     area: Area,
     parent: PartyOrganization | None = None,
     set_up_on: date | None = None,
+    by=None,
 ) -> PartyOrganization:
     """A street working committee or community Party committee (branches: `set_up_branch`)."""
     expected = {OrgLevel.STREET_COMMITTEE: Level.STREET, OrgLevel.COMMUNITY_COMMITTEE: Level.COMMUNITY}
@@ -335,9 +339,18 @@ def create_organization(
         raise ValidationError(
             _("This organisation belongs to a %(level)s.") % {"level": Level(expected[level]).label}
         )
-    return PartyOrganization.objects.create(
-        level=level, name=name, area=area, parent=parent, set_up_on=set_up_on, jurisdiction=area.jurisdiction
-    )
+    _require_org_manager(by)
+    with transaction.atomic():
+        org = PartyOrganization.objects.create(
+            level=level,
+            name=name,
+            area=area,
+            parent=parent,
+            set_up_on=set_up_on,
+            jurisdiction=area.jurisdiction,
+        )
+        _audit(by, "party.organization.create", org, None)
+    return org
 
 
 def community_committee(community: Area) -> PartyOrganization:
@@ -421,6 +434,7 @@ def set_up_branch(
     )
     branch.compounds.set(compounds)
     _appoint_secretary(secretary, community, decided_on)
+    _audit(by, "party.branch.set_up", branch, None)
     return branch
 
 
@@ -434,9 +448,11 @@ def join_branch(branch: PartyOrganization, compounds: list[Compound], by) -> Par
         raise PermissionDenied(_("Only the community can set up its Party branches."))
     compounds = list(compounds)
     _check_compounds(community, compounds)
+    before = org_snapshot(branch)
     branch.compounds.add(*compounds)
     branch.is_joint = branch.compounds.count() > 1
     branch.save(update_fields=["is_joint"])
+    _audit(by, "party.branch.join", branch, before)
     return branch
 
 
@@ -446,8 +462,10 @@ def file_with_street(branch: PartyOrganization, filed_on: date, by) -> PartyOrga
         raise PermissionDenied(_("Only the community can set up its Party branches."))
     if branch.set_up_on and filed_on < branch.set_up_on:
         raise ValidationError(_("A branch is filed with the street after it is set up."))
+    before = org_snapshot(branch)
     branch.filed_with_street_on = filed_on
     branch.save(update_fields=["filed_with_street_on"])
+    _audit(by, "party.branch.file", branch, before)
     return branch
 
 
@@ -565,3 +583,107 @@ def plan_branches_in_bulk(facts: list[CompoundFacts]) -> list[list[int]]:
     ]
     proposals = _plan(assessments, [], _KnownGeography(facts))
     return [[a.compound.pk for a in p.compounds] for p in proposals]
+
+
+# ------------------------------------------------------- administration (the admin site) and audit
+
+ORG_AUDIT_FIELDS = (
+    "level",
+    "name",
+    "parent_id",
+    "area_id",
+    "is_joint",
+    "secretary_id",
+    "set_up_on",
+    "filed_with_street_on",
+)
+EDITABLE_ORG_FIELDS = ("name", "secretary", "set_up_on", "filed_with_street_on")
+
+
+def org_snapshot(org: PartyOrganization) -> dict:
+    data = audit.snapshot(org, ORG_AUDIT_FIELDS)
+    if org.pk is not None:
+        data["compounds"] = sorted(org.compounds.values_list("pk", flat=True))
+    return data
+
+
+def _audit(by, action: str, org: PartyOrganization, before: dict | None) -> None:
+    audit.record(actor=by, action=action, subject=org, before=before, after=org_snapshot(org))
+
+
+def _require_org_manager(by) -> None:
+    """Organisations recorded by a person (the admin) need an administrator."""
+    if by is not None and not people_policy.is_admin(by):
+        raise PermissionDenied(_("Only an administrator records Party organisations here."))
+
+
+def check_organization_dates(set_up_on: date | None, filed_with_street_on: date | None) -> None:
+    if set_up_on and filed_with_street_on and filed_with_street_on < set_up_on:
+        raise ValidationError(_("A branch is filed with the street after it is set up."))
+
+
+@transaction.atomic
+def update_organization(org: PartyOrganization, *, by, **changes) -> PartyOrganization:
+    """Rename an organisation, record its set-up or filing date, or give it a (new) secretary.
+
+    Its level, area, parent and compounds change only through the set-up services. Audited.
+    """
+    unknown = set(changes) - set(EDITABLE_ORG_FIELDS)
+    if unknown:
+        raise ValueError(f"update_organization does not change {sorted(unknown)}")
+    org = PartyOrganization.objects.select_for_update().get(pk=org.pk)
+    if org.level == OrgLevel.BRANCH:
+        if not policy.can_set_up_branches(by, org.area):
+            raise PermissionDenied(_("Only the community can set up its Party branches."))
+    else:
+        _require_org_manager(by)
+    before = org_snapshot(org)
+    for field_name, value in changes.items():
+        setattr(org, field_name, value)
+    check_organization_dates(org.set_up_on, org.filed_with_street_on)
+    org.save(update_fields=list(changes) or None)
+    if "secretary" in changes and org.secretary is not None and org.level == OrgLevel.BRANCH:
+        _appoint_secretary(org.secretary, org.area, org.set_up_on or timezone.localdate())
+    _audit(by, "party.organization.change", org, before)
+    return org
+
+
+@transaction.atomic
+def set_up_building_group(
+    branch: PartyOrganization, building: Area, *, name: str, by, set_up_on: date | None = None
+) -> PartyOrganization:
+    """A building Party group (党小组) under a compound branch, for one of its buildings. Audited."""
+    if branch.level != OrgLevel.BRANCH:
+        raise ValidationError(_("A building Party group belongs to a compound branch."))
+    if building.level != Level.BUILDING or building.compound_id not in set(
+        branch.compounds.values_list("pk", flat=True)
+    ):
+        raise ValidationError(_("Choose a building of one of the branch's compounds."))
+    if not policy.can_set_up_branches(by, branch.area):
+        raise PermissionDenied(_("Only the community can set up its Party branches."))
+    group = PartyOrganization.objects.create(
+        level=OrgLevel.BUILDING_GROUP,
+        name=name,
+        parent=branch,
+        area=building,
+        set_up_on=set_up_on,
+        jurisdiction=building.jurisdiction,
+    )
+    _audit(by, "party.group.set_up", group, None)
+    return group
+
+
+@transaction.atomic
+def delete_organization(org: PartyOrganization, *, by) -> None:
+    """Delete an organisation recorded in error (one without members or sub-organisations)."""
+    _require_org_manager(by)
+    before = org_snapshot(org)
+    pk = org.pk
+    org.delete()
+    org.pk = pk
+    audit.record(actor=by, action="party.organization.delete", subject=org, before=before)
+
+
+def check_compounds(community: Area, compounds: list[Compound]) -> None:
+    """Raise a ValidationError when these compounds may not form a new branch of `community`."""
+    _check_compounds(community, compounds)
