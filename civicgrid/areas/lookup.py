@@ -11,8 +11,9 @@ in the database at most once every `CIVICGRID_GRID_LOOKUP_CHECK_SECONDS` (defaul
 the highest id and a checksum of code, name, kind, parent and shape over all street, community and
 grid rows, computed inside the database (PostgreSQL `hashtext`, a registered CRC-32 on SQLite), so
 only three numbers cross the wire. It sees every kind of write: `save()`, `QuerySet.update()`, bulk
-loads, the admin and other processes alike. Within a process, saving or deleting an area marks the
-cache stale at once (signal), so the writer never reads its own stale answer.
+loads, the admin and other processes alike. Within a process, any write to the area tree marks the
+cache stale at once (it is registered in `core.caches` for the `areas` topic), so the writer never
+reads its own stale answer.
 
 The JSON endpoint is here too (`lookup_view`, GET /areas/lookup?lng=…&lat=…[&crs=gcj02]): a point
 outside every grid is an ordinary answer (`{"found": false, "message": …}`, status 200), not an
@@ -32,12 +33,11 @@ from functools import cached_property
 
 import numpy as np
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civicgrid.core import geo
+from civicgrid.core import caches, geo
 
 from .gridindex import GridIndex
 from .models import Area, Level
@@ -233,15 +233,9 @@ class GridCache:
 
 
 grid_cache = GridCache(float(os.environ.get("CIVICGRID_GRID_LOOKUP_CHECK_SECONDS", "5")))
-
-
-def _area_changed(sender, instance, **kwargs) -> None:
-    if instance.level in (Level.GRID, Level.COMMUNITY, Level.STREET):
-        grid_cache.invalidate()
-
-
-post_save.connect(_area_changed, sender=Area, dispatch_uid="civicgrid.areas.lookup.saved")
-post_delete.connect(_area_changed, sender=Area, dispatch_uid="civicgrid.areas.lookup.deleted")
+caches.register(
+    "areas.grid_lookup", grid_cache.invalidate, topics=[caches.AREAS], max_age=grid_cache.check_seconds
+)
 
 
 def _to_wgs84(lng: float, lat: float, crs: str) -> tuple[float, float]:

@@ -11,7 +11,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils.translation import gettext as _
 
-from civicgrid.core import audit
+from civicgrid.core import audit, caches
 
 from .models import CHILD_LEVEL, LEVEL_ORDER, Area, Compound, Household, Level, jurisdiction_for
 from .signals import area_paths_moved
@@ -126,6 +126,7 @@ def move_area(area: Area, *, by: Any, parent: Area | None = None, code: str | No
         Area.objects.filter(path__startswith=old_prefix).exclude(pk=area.pk).update(path=rewrite)
         Household.objects.filter(path__startswith=old_prefix).update(path=rewrite)
         area_paths_moved.send(sender=Area, old_prefix=old_prefix, new_prefix=new_prefix)
+        caches.invalidate(caches.AREAS, sender=Area)
     if old_grid is not None:
         new_grid = area.grid()
         if new_grid is not None and new_grid.pk != old_grid.pk:
@@ -193,6 +194,7 @@ def bulk_create_areas(areas: list[Area], *, batch_size: int = 2000) -> list[Area
                 )
                 area.jurisdiction = parent.jurisdiction if inherit else jurisdiction_for(area)
         Area.objects.bulk_create(batch, batch_size=batch_size)
+    caches.invalidate(caches.AREAS, sender=Area)
     return areas
 
 
