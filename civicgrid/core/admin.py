@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLog, AuditEntry, CalendarDay, OutboxEvent
+from . import outbox
+from .models import AccessLog, AuditEntry, CalendarDay, OutboxEvent, PeriodicLease
 
 
 class PermanentRecordAdmin(admin.ModelAdmin):
@@ -48,8 +51,54 @@ class AuditEntryAdmin(PermanentRecordAdmin):
     date_hierarchy = "at"
 
 
+class OutboxStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("pending", _("waiting")), ("dead", _("given up")), ("done", _("done"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "pending":
+            return queryset.filter(done_at__isnull=True, dead_at__isnull=True)
+        if self.value() == "dead":
+            return queryset.filter(dead_at__isnull=False, done_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "topic", "created_at", "available_at", "done_at", "attempts"]
-    list_filter = ["topic"]
-    readonly_fields = ["topic", "payload", "created_at", "done_at", "attempts", "last_error"]
+    """Background work, read-only; dead letters (given up after repeated failures) are retried
+    with the action once their cause is fixed."""
+
+    list_display = ["id", "topic", "created_at", "available_at", "done_at", "dead_at", "attempts"]
+    list_filter = [OutboxStatusFilter, "topic"]
+    readonly_fields = [
+        "topic",
+        "payload",
+        "jurisdiction",
+        "created_at",
+        "available_at",
+        "done_at",
+        "dead_at",
+        "attempts",
+        "last_error",
+    ]
+    actions = ["retry_events"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the selected events that were given up"), permissions=["change"])
+    def retry_events(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = outbox.retry(queryset.filter(dead_at__isnull=False), by=request.user)
+        self.message_user(request, _("%(n)d events queued again.") % {"n": count}, messages.SUCCESS)
+
+
+@admin.register(PeriodicLease)
+class PeriodicLeaseAdmin(PermanentRecordAdmin):
+    """Which worker last ran each periodic job, and until when it holds the job."""
+
+    list_display = ["name", "holder", "started_at", "finished_at", "leased_until", "last_error"]

@@ -156,6 +156,9 @@ class OutboxEvent(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     available_at = models.DateTimeField(_("available from"), default=timezone.now)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    # A handler that kept failing MAX_ATTEMPTS times: a dead letter, never marked done; shown in the
+    # admin, where an administrator retries it once the cause is fixed.
+    dead_at = models.DateTimeField(_("given up"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
 
@@ -165,9 +168,40 @@ class OutboxEvent(models.Model):
         verbose_name_plural = _("outbox")
         indexes = [
             models.Index(
-                fields=["available_at"], name="outbox_pending", condition=models.Q(done_at__isnull=True)
-            )
+                fields=["available_at"],
+                name="outbox_due",
+                condition=models.Q(done_at__isnull=True, dead_at__isnull=True),
+            ),
+            models.Index(fields=["done_at"], name="outbox_done", condition=models.Q(done_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk}"
+
+    @property
+    def status(self) -> str:
+        if self.done_at:
+            return "done"
+        return "dead" if self.dead_at else "pending"
+
+
+class PeriodicLease(models.Model):
+    """One row per periodic job: the worker that updates `leased_until` from the past to the
+    future runs the job; every other worker sees the lease and skips it until it expires, so a
+    job runs once per period however many workers there are (and again after a crashed worker's
+    lease runs out)."""
+
+    name = models.CharField(_("job"), max_length=200, primary_key=True)
+    leased_until = models.DateTimeField(_("leased until"))
+    holder = models.CharField(_("worker"), max_length=120, blank=True)
+    started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return self.name
