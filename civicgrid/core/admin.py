@@ -55,7 +55,7 @@ class OutboxStatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("pending", _("waiting")), ("dead", _("given up")), ("done", _("done"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

@@ -47,7 +47,7 @@ class BulkLoader:
         by_attname = {f.attname: f for f in model._meta.concrete_fields}
         fields = [by_attname[c] for c in columns]
         json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-        self._columns[model] = (columns, [f.column for f in fields], json_at)
+        self._columns[model] = (columns, [f.column or f.attname for f in fields], json_at)
         self._rows[model] = []
 
     def ids(self, model: type[Model], count: int) -> int:
@@ -112,4 +112,4 @@ class BulkLoader:
                         copy.write_row(row)
         else:
             objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
-            model.objects.using(self.using).bulk_create(objs, batch_size=min(self.batch_size, 2000))
+            model._default_manager.using(self.using).bulk_create(objs, batch_size=min(self.batch_size, 2000))
