@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicgrid.core.context_processors.civicgrid",
+                "civicgrid.people.home.role_context",
             ],
         },
     },

@@ -40,8 +40,10 @@ import shapely.validation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civicgrid.core.bulk import BulkLoader
+
 from .models import LEVEL_ORDER, Area, Compound, GridKind, Household, Level
-from .services import BulkLoader, bulk_create_areas, label_point, recount_households
+from .services import bulk_create_areas, label_point, recount_households
 
 # The levels a GeoJSON file may hold, and the level each one's parent must have.
 GEOJSON_LEVELS = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING]

@@ -11,8 +11,14 @@ in the database at most once every `CIVICGRID_GRID_LOOKUP_CHECK_SECONDS` (defaul
 the highest id and a checksum of code, name, kind, parent and shape over all street, community and
 grid rows, computed inside the database (PostgreSQL `hashtext`, a registered CRC-32 on SQLite), so
 only three numbers cross the wire. It sees every kind of write: `save()`, `QuerySet.update()`, bulk
-loads, the admin and other processes alike. Within a process, saving or deleting an area marks the
-cache stale at once (signal), so the writer never reads its own stale answer.
+loads, the admin and other processes alike. Within a process, any write to the area tree marks the
+cache stale at once (it is registered in `core.caches` for the `areas` topic), so the writer never
+reads its own stale answer.
+
+The JSON endpoint is here too (`lookup_view`, GET /areas/lookup?lng=…&lat=…[&crs=gcj02]): a point
+outside every grid is an ordinary answer (`{"found": false, "message": …}`, status 200), not an
+error page; only a malformed request gets a 400. `read_point` parses a point from a query string
+for every endpoint that takes one (the public report form's "where am I" asks through it too).
 """
 
 from __future__ import annotations
@@ -27,15 +33,26 @@ from functools import cached_property
 
 import numpy as np
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from civicgrid.core import geo
+from civicgrid.core import caches, geo
 
 from .gridindex import GridIndex
 from .models import Area, Level
 
-__all__ = ["GridIndex", "GridMatch", "GridRecord", "find_grid", "find_grids", "grid_cache", "normalise_crs"]
+__all__ = [
+    "GridIndex",
+    "GridMatch",
+    "GridRecord",
+    "find_grid",
+    "find_grids",
+    "grid_cache",
+    "lookup_view",
+    "normalise_crs",
+    "read_point",
+]
 
 CRS_WGS84 = "wgs84"
 CRS_GCJ02 = "gcj02"
@@ -216,15 +233,9 @@ class GridCache:
 
 
 grid_cache = GridCache(float(os.environ.get("CIVICGRID_GRID_LOOKUP_CHECK_SECONDS", "5")))
-
-
-def _area_changed(sender, instance, **kwargs) -> None:
-    if instance.level in (Level.GRID, Level.COMMUNITY, Level.STREET):
-        grid_cache.invalidate()
-
-
-post_save.connect(_area_changed, sender=Area, dispatch_uid="civicgrid.areas.lookup.saved")
-post_delete.connect(_area_changed, sender=Area, dispatch_uid="civicgrid.areas.lookup.deleted")
+caches.register(
+    "areas.grid_lookup", grid_cache.invalidate, topics=[caches.AREAS], max_age=grid_cache.check_seconds
+)
 
 
 def _to_wgs84(lng: float, lat: float, crs: str) -> tuple[float, float]:
@@ -252,3 +263,43 @@ def find_grids(lngs, lats, crs: str = CRS_WGS84) -> np.ndarray:
         lngs, lats = geo.gcj02_to_wgs84_np(lngs, lats)
     loaded = grid_cache.current()
     return loaded.ids[loaded.index.locate_many(lngs, lats)]
+
+
+# ---------------------------------------------------------------- the JSON endpoint
+
+
+def _coordinate(raw: str | None, low: float, high: float) -> float | None:
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def read_point(query) -> tuple[float, float] | None:
+    """(lng, lat) from a query dict's `lng` and `lat`, or None when either is missing or not a
+    finite number within range."""
+    lng = _coordinate(query.get("lng"), -180.0, 180.0)
+    lat = _coordinate(query.get("lat"), -90.0, 90.0)
+    if lng is None or lat is None:
+        return None
+    return lng, lat
+
+
+@require_GET
+def lookup_view(request: HttpRequest) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"found": False, "message": _("Please log in first.")}, status=401)
+    point = read_point(request.GET)
+    if point is None:
+        return JsonResponse(
+            {"found": False, "message": _("Give the longitude (lng) and latitude (lat) as numbers.")},
+            status=400,
+        )
+    try:
+        crs = normalise_crs(request.GET.get("crs", "wgs84"))
+    except ValueError:
+        return JsonResponse(
+            {"found": False, "message": _("Unknown coordinate system: use wgs84 or gcj02.")}, status=400
+        )
+    return JsonResponse(find_grid(*point, crs=crs).as_dict(), json_dumps_params={"ensure_ascii": False})

@@ -2,23 +2,155 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
+from typing import Any
 
 import shapely.geometry
-from django.db import connections, transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Substr
+from django.utils.translation import gettext as _
 
-from .models import LEVEL_ORDER, Area, Household, Level, jurisdiction_for
+from civicgrid.core import audit, caches
+
+from .models import CHILD_LEVEL, LEVEL_ORDER, Area, Compound, Household, Level, jurisdiction_for
+from .signals import area_paths_moved
+
+# What `update_area` may change; code and parent change through `move_area` (paths follow), the
+# rest (path, jurisdiction, households_count) only as a consequence of the services.
+EDITABLE_FIELDS = ("name", "kind", "shape", "lng", "lat", "floors", "compound")
+AUDITED_FIELDS = ("level", "code", "name", "parent_id", "path", "kind", "lng", "lat", "floors", "compound_id")
 
 
-def create_area(*, level: str, code: str, name: str, parent: Area | None = None, **fields) -> Area:
+def _require(by: Any, permission: str) -> None:
+    if by is not None and not by.has_perm(permission):
+        raise PermissionDenied(_("You may not change the area tree."))
+
+
+def create_area(
+    *, level: str, code: str, name: str, parent: Area | None = None, by: Any = None, **fields: Any
+) -> Area:
+    """A new area under `parent`. With `by` (an administrator's write), checked and audited."""
     if parent is None and level not in (Level.CITY, Level.DISTRICT):
         raise ValueError(f"a {level} needs a parent")
-    area = Area(level=level, code=code, name=name, parent=parent, **fields)
-    area.save()
+    _require(by, "areas.add_area")
+    with transaction.atomic():
+        area = Area(level=level, code=code, name=name, parent=parent, **fields)
+        area.save()
+        if by is not None:
+            audit.record(
+                actor=by, action="areas.area.create", subject=area, after=audit.snapshot(area, AUDITED_FIELDS)
+            )
     return area
+
+
+@transaction.atomic
+def update_area(area: Area, *, by: Any, **changes: Any) -> Area:
+    """Change an area's name, grid kind, shape, point, floors or compound (audited)."""
+    _require(by, "areas.change_area")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"update_area does not change {sorted(unknown)}; codes and parents: move_area")
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    before = audit.snapshot(area, AUDITED_FIELDS)
+    for field, value in changes.items():
+        setattr(area, field, value)
+    if "compound" in changes:
+        _check_compound(area, area.parent)
+    area.save(update_fields=list(changes) or None)
+    audit.record(
+        actor=by,
+        action="areas.area.change",
+        subject=area,
+        before=before,
+        after=audit.snapshot(area, AUDITED_FIELDS),
+    )
+    return area
+
+
+def _check_compound(area: Area, parent: Area | None) -> None:
+    compound: Compound | None = area.compound
+    if compound is None or parent is None:
+        return
+    community = Area.objects.filter(pk=compound.community_id).values_list("path", flat=True).first() or ""
+    if not parent.path.startswith(community):
+        raise ValidationError(_("A building's compound belongs to the community the building lies in."))
+
+
+def check_move(area: Area, *, parent: Area | None, code: str) -> None:
+    """Raise a ValidationError when `area` may not get this parent and code (nothing is changed)."""
+    if area.level in (Level.CITY, Level.DISTRICT) and code != area.code:
+        raise ValidationError(_("A city's or district's code is its jurisdiction key and does not change."))
+    if parent is None:
+        if area.level not in (Level.CITY, Level.DISTRICT):
+            raise ValidationError(_("This area needs a parent."))
+    else:
+        if CHILD_LEVEL.get(parent.level) != area.level:
+            raise ValidationError(
+                _("A %(level)s lies directly under a %(parent)s.")
+                % {"level": Level(area.level).label, "parent": Level(_parent_level(area.level)).label}
+            )
+        if area.level not in (Level.CITY, Level.DISTRICT) and parent.jurisdiction != area.jurisdiction:
+            raise ValidationError(_("An area moves only within its district."))
+    if code != area.code and Area.objects.filter(code=code).exclude(pk=area.pk).exists():
+        raise ValidationError(_("Another area already has the code %(code)s.") % {"code": code})
+    if area.level == Level.BUILDING:
+        _check_compound(area, parent)
+
+
+def _parent_level(level: str) -> str:
+    return LEVEL_ORDER[max(LEVEL_ORDER.index(level) - 1, 0)]
+
+
+@transaction.atomic
+def move_area(area: Area, *, by: Any, parent: Area | None = None, code: str | None = None) -> Area:
+    """Give an area a new parent and/or a new code; the paths of everything below it follow.
+
+    Rewrites, in one statement each, the paths of the area's subtree and of the households in it,
+    moves households to their new grid (a building or unit moving between grids), then sends
+    `area_paths_moved` so the apps above rewrite the paths they keep (residents, cases). Audited.
+    """
+    _require(by, "areas.change_area")
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    new_parent = parent if parent is not None else area.parent
+    new_code = code or area.code
+    check_move(area, parent=new_parent, code=new_code)
+    before = audit.snapshot(area, AUDITED_FIELDS)
+    old_prefix = area.path
+    new_prefix = (new_parent.path if new_parent is not None else "") + new_code + "/"
+    old_grid = area.grid() if area.level in (Level.BUILDING, Level.UNIT) else None
+    area.parent, area.code = new_parent, new_code
+    area.save(update_fields=["parent", "code", "path"])
+    if new_prefix != old_prefix:
+        rewrite = Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1))
+        Area.objects.filter(path__startswith=old_prefix).exclude(pk=area.pk).update(path=rewrite)
+        Household.objects.filter(path__startswith=old_prefix).update(path=rewrite)
+        area_paths_moved.send(sender=Area, old_prefix=old_prefix, new_prefix=new_prefix)
+        caches.invalidate(caches.AREAS, sender=Area)
+    if old_grid is not None:
+        new_grid = area.grid()
+        if new_grid is not None and new_grid.pk != old_grid.pk:
+            Household.objects.filter(path__startswith=new_prefix).update(grid=new_grid)
+            recount_households([old_grid.pk, new_grid.pk])
+    audit.record(
+        actor=by,
+        action="areas.area.move",
+        subject=area,
+        before=before,
+        after=audit.snapshot(area, AUDITED_FIELDS),
+    )
+    return area
+
+
+@transaction.atomic
+def delete_area(area: Area, *, by: Any) -> None:
+    """Delete an area that nothing points at (children, households, roles … protect it). Audited."""
+    _require(by, "areas.delete_area")
+    before = audit.snapshot(area, AUDITED_FIELDS)
+    pk = area.pk
+    area.delete()
+    area.pk = pk
+    audit.record(actor=by, action="areas.area.delete", subject=area, before=before)
 
 
 @transaction.atomic
@@ -62,6 +194,7 @@ def bulk_create_areas(areas: list[Area], *, batch_size: int = 2000) -> list[Area
                 )
                 area.jurisdiction = parent.jurisdiction if inherit else jurisdiction_for(area)
         Area.objects.bulk_create(batch, batch_size=batch_size)
+    caches.invalidate(caches.AREAS, sender=Area)
     return areas
 
 
@@ -71,104 +204,3 @@ def recount_households(grid_ids) -> None:
     Area.objects.filter(pk__in=list(grid_ids)).update(
         households_count=Coalesce(Subquery(counts.values("n")), 0)
     )
-
-
-class BulkLoader:
-    """The fast path for loading many new rows (the demo city; millions of households).
-
-    Rows are tuples in the order of the columns declared with `table()`, carrying explicit
-    primary keys from `ids()` and every field that save() would otherwise fill (path,
-    jurisdiction, the denormalised grid). Neither save() nor signals run. On PostgreSQL rows go
-    in with COPY; on other databases with bulk_create in batches.
-
-    Use it inside one transaction.atomic(). Foreign keys are checked as rows go in, so declare
-    parent tables before child tables: whenever a buffer is full every table is flushed, in the
-    order declared, and rows of one table are written in the order they were added.
-    """
-
-    def __init__(self, using: str = "default", batch_size: int = 5000):
-        self.connection = connections[using]
-        self.using = using
-        self.batch_size = batch_size
-        self.use_copy = self.connection.vendor == "postgresql"
-        self.written: Counter = Counter()
-        self._columns: dict = {}
-        self._rows: dict = {}
-        self._next_id: dict = {}
-        self._block: dict = {}
-        if self.use_copy:
-            with self.connection.cursor() as cursor:
-                # Check each COPY as it ends rather than queueing millions of deferred checks.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-    def table(self, model, columns: list[str]) -> None:
-        """Declare a table and the columns (attribute names, e.g. `parent_id`) of its rows."""
-        by_attname = {f.attname: f for f in model._meta.concrete_fields}
-        fields = [by_attname[c] for c in columns]
-        json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-        self._columns[model] = (columns, [f.column for f in fields], json_at)
-        self._rows[model] = []
-
-    def ids(self, model, count: int) -> int:
-        """Reserve `count` consecutive primary keys of `model`; returns the first."""
-        table = model._meta.db_table
-        with self.connection.cursor() as cursor:
-            if self.use_copy:
-                cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
-                    [table, table, max(count, 1)],
-                )
-                return cursor.fetchone()[0] - max(count, 1) + 1
-            if model not in self._next_id:
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.connection.ops.quote_name(table)}")
-                self._next_id[model] = cursor.fetchone()[0] + 1
-        first = self._next_id[model]
-        self._next_id[model] = first + count
-        return first
-
-    def next_id(self, model) -> int:
-        """One primary key of `model`, from a block reserved ahead (gaps are left unused)."""
-        nxt, end = self._block.get(model, (0, 0))
-        if nxt >= end:
-            size = max(self.batch_size, 1000)
-            nxt = self.ids(model, size)
-            end = nxt + size
-        self._block[model] = (nxt + 1, end)
-        return nxt
-
-    def add(self, model, row: tuple) -> None:
-        rows = self._rows[model]
-        rows.append(row)
-        if len(rows) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write every buffered row, table by table in the declared order."""
-        for model, rows in self._rows.items():
-            if rows:
-                self._write(model, rows)
-                self.written[model] += len(rows)
-                rows.clear()
-
-    def _write(self, model, rows: list[tuple]) -> None:
-        attnames, db_columns, json_at = self._columns[model]
-        if self.use_copy:
-            quote = self.connection.ops.quote_name
-            sql = "COPY {} ({}) FROM STDIN".format(
-                quote(model._meta.db_table), ", ".join(quote(c) for c in db_columns)
-            )
-            with self.connection.cursor() as cursor, cursor.copy(sql) as copy:
-                if json_at:
-                    for row in rows:
-                        row = list(row)
-                        for i in json_at:
-                            if row[i] is not None:
-                                row[i] = json.dumps(row[i], ensure_ascii=False, separators=(",", ":"))
-                        copy.write_row(row)
-                else:
-                    for row in rows:
-                        copy.write_row(row)
-        else:
-            objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
-            model.objects.using(self.using).bulk_create(objs, batch_size=min(self.batch_size, 2000))

@@ -2,8 +2,9 @@
 
 Three ways out: the in-app inbox (staff, and residents with an account), email where an address
 exists (the reporter's contact email, a department's email), and signed webhooks for integrations
-(an SMS gateway, say). A webhook delivery is its own outbox event, so a failing endpoint is retried
-on its own without sending the inbox messages twice.
+(an SMS gateway, say). A webhook delivery and each email are outbox events of their own, so a
+failing endpoint or mail server is retried on its own without sending the inbox messages (or the
+other mail) twice.
 
 Who hears of what is the table `RECIPIENTS` below: action → who.
 """
@@ -18,7 +19,6 @@ import urllib.request
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -137,8 +137,7 @@ def _email_reporters(case: Case, subject: str, body: str) -> None:
     addresses = [
         a for a in [case.contact_email, *case.duplicates.values_list("contact_email", flat=True)] if a
     ]
-    if addresses:
-        send_mail(subject, body, None, addresses, fail_silently=False)
+    outbox.emit_email(subject, body, addresses, jurisdiction=case.jurisdiction)  # its own event
 
 
 def notify_case_event(event) -> None:
@@ -167,7 +166,7 @@ def notify_case_event(event) -> None:
     if "reporter" in groups:
         _email_reporters(case, text[:78], text)
     if action == "dispatch" and case.department and case.department.email:
-        send_mail(text[:78], text, None, [case.department.email], fail_silently=False)
+        outbox.emit_email(text[:78], text, [case.department.email], jurisdiction=case.jurisdiction)
     queue_webhooks(
         event.topic,
         {"topic": event.topic, "case": case.ref, "state": case.state, "at": now.isoformat()},

@@ -60,10 +60,10 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet, Sum
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core import caches
 
 from .models import Case, CaseEvent, CategoryRollup, DepartmentRollup
 from .workflow import RUNNING_STATES, Kind, Rating, State
@@ -166,27 +166,25 @@ def delta(before: tuple | None, after: tuple | None) -> list:
 
 # --- the area ancestry of a path, cached per process --------------------------------------------
 
-# code → (id, jurisdiction) of every area at a rollup level; reloaded every minute and at once when
-# an area is saved or deleted, or a path names a code not yet known.
-_areas: dict = {"by_code": None, "loaded": 0.0}
-AREA_CACHE_SECONDS = 60
+# code → (id, jurisdiction) of every area at a rollup level; kept by the rule of core.caches
+# (cleared at once when the area tree changes in this process), and reloaded at once when a path
+# names a code not yet known.
+
+
+def _load_rollup_areas() -> dict[str, tuple[int, str]]:
+    rows = Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id", "jurisdiction")
+    return {code: (pk, jurisdiction) for code, pk, jurisdiction in rows}
+
+
+_areas = caches.TimedValue("cases.rollup_areas", _load_rollup_areas, topics=[caches.AREAS])
 
 
 def _rollup_areas() -> dict[str, tuple[int, str]]:
-    by_code = _areas["by_code"]
-    if by_code is None or _time.monotonic() - _areas["loaded"] > AREA_CACHE_SECONDS:
-        rows = Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id", "jurisdiction")
-        by_code = {code: (pk, jurisdiction) for code, pk, jurisdiction in rows}
-        _areas["by_code"], _areas["loaded"] = by_code, _time.monotonic()
-    return by_code
+    return _areas.get()
 
 
 def forget_areas(*args, **kwargs) -> None:
-    _areas["by_code"] = None
-
-
-post_save.connect(forget_areas, sender=Area, dispatch_uid="cases-rollups-area-save")
-post_delete.connect(forget_areas, sender=Area, dispatch_uid="cases-rollups-area-delete")
+    _areas.clear()
 
 
 def ancestry(path: str) -> list[tuple[int, str]]:

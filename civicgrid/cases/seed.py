@@ -6,7 +6,8 @@ five-level chain before any department (grid_worker, branch, community, street).
 not public never appear on the public problem wall (petitions, religion, defence mobilisation, private
 disputes, assistance to named people). Administrators edit all of this in the admin.
 
-Used by the data migration 0002 and by `seed_categories()` for a fresh database.
+Used by `seed_categories()` for a fresh database; the data migrations 0002 and 0003 carry their own
+frozen copy (a migration never imports this module).
 """
 
 from __future__ import annotations

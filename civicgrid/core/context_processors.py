@@ -1,14 +1,14 @@
+from __future__ import annotations
+
 from django.conf import settings
+from django.http import HttpRequest
 
 from civicgrid.core import nav
 
 
-def civicgrid(request):
-    from civicgrid.people.policy import home_role_label
-
-    user = request.user
+def civicgrid(request: HttpRequest) -> dict:
+    """Settings and the top-bar links every page needs (the role label comes from people)."""
     return {
         "CIVICGRID_TILE_URL": settings.CIVICGRID_TILE_URL,
-        "role_label": home_role_label(user) if user.is_authenticated else "",
-        "nav_extra": nav.items_for(user),
+        "nav_extra": nav.items_for(request.user),
     }

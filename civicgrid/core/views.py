@@ -1,40 +1,32 @@
-from django.contrib.auth.decorators import login_required
+"""The health check, and the registry of home-page panels (the home page itself is people's).
+
+`core` imports no app: the role home page (`people.home.home`, URL name `home`) asks every
+registered provider for its panels through `home_panels`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
-
-from civicgrid.people import policy
+from django.http import HttpRequest, JsonResponse
 
 
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
 
 
-@login_required
-def home(request):
-    """A home page made for the user's main role: their areas and their work."""
-    role = policy.main_role(request.user)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "role": role,
-            "home_areas": policy.home_areas(request.user),
-            "home_panels": home_panels(request, role),
-        },
-    )
-
-
 # Apps add panels to role home pages: a function (request, role) -> list of {"title", "template", ...}.
 # An optional "order" places a panel (lower first, default 50); the role's own panel (people) is 20,
 # so an app's call to action (a resident's "report a problem") can come before it with a lower order.
-HOME_PANEL_PROVIDERS: list = []
+PanelProvider = Callable[[HttpRequest, "str | None"], "list[dict] | None"]
+HOME_PANEL_PROVIDERS: list[PanelProvider] = []
 
 
-def home_panels(request, role):
-    panels = []
+def home_panels(request: HttpRequest, role: str | None) -> list[dict]:
+    panels: list[dict] = []
     for provider in HOME_PANEL_PROVIDERS:
         panels.extend(provider(request, role) or [])
     return sorted(panels, key=lambda panel: panel.get("order", 50))

@@ -7,8 +7,9 @@ days worked in exchange (调休) are working days. The State Council publishes e
 the autumn before; an administrator enters it in the admin (Core › Calendar days).
 
 The calendar is read once per process and cached for CACHE_SECONDS; saving or deleting a CalendarDay
-clears the cache of the process that saved it at once (signals below), other processes (the worker,
-other web workers) pick the change up within CACHE_SECONDS.
+clears the cache of the process that saved it at once (the `calendar` topic of core.caches, fired by
+the signals below), other processes (the worker, other web workers) pick the change up within
+CACHE_SECONDS.
 
 All functions take and return aware datetimes; the arithmetic is done in the local time zone.
 """
@@ -20,6 +21,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+
+from . import caches
 
 # The working periods of a day, local time.
 PERIODS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(13, 0), time(17, 30)))
@@ -34,7 +37,7 @@ HOURS_PER_DAY = (
 MAX_DAYS = 3660
 
 
-CACHE_SECONDS = 300
+CACHE_SECONDS = caches.DEFAULT_MAX_AGE  # the one staleness rule of core.caches
 _cache: dict = {"days": None, "loaded": 0.0}
 
 
@@ -53,8 +56,13 @@ def invalidate(*args, **kwargs) -> None:
     _cache["days"] = None
 
 
-post_save.connect(invalidate, sender="core.CalendarDay", dispatch_uid="workcalendar-save")
-post_delete.connect(invalidate, sender="core.CalendarDay", dispatch_uid="workcalendar-delete")
+def _calendar_written(sender=None, **kwargs) -> None:
+    caches.invalidate(caches.CALENDAR, sender=sender)
+
+
+caches.register("core.workcalendar", invalidate, topics=[caches.CALENDAR], max_age=CACHE_SECONDS)
+post_save.connect(_calendar_written, sender="core.CalendarDay", dispatch_uid="workcalendar-save")
+post_delete.connect(_calendar_written, sender="core.CalendarDay", dispatch_uid="workcalendar-delete")
 
 
 def is_workday(day: date) -> bool:

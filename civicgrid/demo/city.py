@@ -11,7 +11,7 @@ departments at street and district level; the demo accounts (accounts.py).
 Shapes come from one jittered lattice of roads (geometry.py): every grid is a cell, and every
 area above is a block of cells, so children tile their parent exactly.
 
-Rows go in through areas.services.BulkLoader: COPY on PostgreSQL, bulk_create elsewhere. At city
+Rows go in through core.bulk.BulkLoader: COPY on PostgreSQL, bulk_create elsewhere. At city
 scale (10,000 grids, 3 million households) only the first two members of each household (the
 head and, where there is one, the spouse) are generated, to keep the database near 6 million
 residents; the smaller scales generate whole households.
@@ -30,9 +30,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Compound, GridKind, Household, Level
-from civicgrid.areas.services import BulkLoader, label_point
-from civicgrid.core.models import AccessLog
+from civicgrid.areas.services import label_point
+from civicgrid.core.bulk import BulkLoader
+from civicgrid.core.models import AccessLog, AuditEntry
 from civicgrid.party.models import OrgLevel, PartyMembership, PartyOrganization
+from civicgrid.party.services import CompoundFacts, plan_branches_in_bulk
 from civicgrid.people.models import Department, Resident, Role, RoleAssignment
 from civicgrid.people.services import assign_role, bulk_assign_roles, bulk_create_users
 
@@ -160,6 +162,8 @@ class CompoundInfo:
     has_fence: bool
     members: list[tuple[int, int]] = field(default_factory=list)  # (resident id, building id)
     buildings: dict[int, str] = field(default_factory=dict)  # building id → name
+    points: list[tuple[float, float]] = field(default_factory=list)  # building points (lng, lat)
+    grid_ids: set[int] = field(default_factory=set)
 
 
 # ---------------------------------------------------------------- the plan: city to grids
@@ -372,41 +376,23 @@ class Filler:
         return org_id
 
     def branches(self, community: Node, committee_id: int, compounds: list[CompoundInfo]) -> None:
-        """Apply the 三有 rule (as party.services.propose_branches does, here in bulk): a compound
-        with property management, a fence and at least three resident Party members gets its own
-        branch; the others are joined with their neighbours (the next compounds in the street
-        plan) in twos and threes, and a group that cannot stand alone (a single 三无 compound, or
-        fewer than three Party members in all) joins the neighbouring group or branch."""
-
-        def qualifies(c: CompoundInfo) -> bool:
-            return c.has_property_management and c.has_fence and len(c.members) >= 3
-
-        def weak(group: list[CompoundInfo]) -> bool:
-            alone = len(group) == 1 and not qualifies(group[0])
-            return alone or sum(len(c.members) for c in group) < 3
-
-        groups: list[list[CompoundInfo]] = []
-        pending: list[CompoundInfo] = []
-        for compound in compounds:
-            if qualifies(compound):
-                groups.append([compound])
-            else:
-                pending.append(compound)
-                if len(pending) == 3 or (len(pending) == 2 and self.rng.random() < 0.5):
-                    groups.append(pending)
-                    pending = []
-        if pending:
-            groups.append(pending)
-        merged: list[list[CompoundInfo]] = []
-        for group in groups:
-            if merged and weak(group):
-                merged[-1] = merged[-1] + group
-            else:
-                merged.append(group)
-        if len(merged) > 1 and weak(merged[0]):
-            merged[1] = merged[0] + merged[1]
-            merged.pop(0)
-        groups = merged
+        """Set up the branches the 三有 rule gives (party.services, over the facts held here): a
+        compound with property management, a fence and at least three resident Party members gets
+        its own branch; neighbouring compounds lacking any are joined into a joint branch."""
+        by_id = {c.id: c for c in compounds}
+        facts = [
+            CompoundFacts(
+                pk=c.id,
+                name=c.name,
+                has_property_management=c.has_property_management,
+                has_fence=c.has_fence,
+                party_members=len(c.members),
+                grid_ids=frozenset(c.grid_ids),
+                points=tuple(c.points),
+            )
+            for c in compounds
+        ]
+        groups = [[by_id[pk] for pk in group] for group in plan_branches_in_bulk(facts)]
         rng, today = self.rng, self.today
         for group in groups:
             set_up_on = today - timedelta(days=rng.randint(200, 2000))
@@ -489,6 +475,8 @@ class Filler:
                 building_name = f"{info.name}{number}幢"
                 building_id = self.building(grid, serial, building_name, floors, info.id, next(spots))
                 info.buildings[building_id] = building_name
+                info.points.append(self._building_point)
+                info.grid_ids.add(grid.id)
                 prefix = f"{community.name}{info.name}{number}幢"
                 for unit_no, unit_id, unit_path, rooms in self.units(
                     grid, serial, units, floors, per_floor, count
@@ -528,6 +516,7 @@ class Filler:
             ),
         )  # fmt: skip
         self._building = (building_id, code, f"{grid.path}{code}/")
+        self._building_point = (lng, lat)
         self.phase.add(self.labels["buildings"])
         return building_id
 
@@ -742,6 +731,9 @@ def cleanup(ctx: DemoContext) -> None:
                 )
                 phase.add(label, max(cursor.rowcount, 0))
         demo_users = get_user_model().objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN)
-        AccessLog.objects.filter(user__in=demo_users).delete()
+        # The demo's own synthetic accounts go, with their access-log and audit rows (append-only
+        # tables: nothing else may delete from them).
+        AccessLog.objects.filter(user__in=demo_users).purge_synthetic_rows()
+        AuditEntry.objects.filter(actor__in=demo_users).purge_synthetic_rows()
         phase.add(_("accounts"), demo_users.count())
         demo_users.delete()

@@ -8,17 +8,15 @@ the jurisdiction_id and the rate limit.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core import ratelimit
+from civicgrid.core import caches, ratelimit
 
 from . import services
 from .models import ApiClient
@@ -88,28 +86,18 @@ def _throttle(request, client: ApiClient | None) -> None:
         )
 
 
-# The districts this server holds (its jurisdictions), kept per process: they change a few times
-# a year, and every Open311 request needs them. Any save or delete of an area forgets them.
-JURISDICTIONS_SECONDS = 60
-_districts: dict = {"loaded": 0.0, "by_code": {}}
+# The districts this server holds (its jurisdictions), kept per process by the rule of core.caches:
+# they change a few times a year, and every Open311 request needs them.
+def _load_districts() -> dict[str, Area]:
+    return {a.code: a for a in Area.objects.filter(level=Level.DISTRICT).order_by("code")}
 
 
-def _forget_districts(*args, **kwargs) -> None:
-    _districts["loaded"] = 0.0
-
-
-post_save.connect(_forget_districts, sender=Area, dispatch_uid="open311-districts-save")
-post_delete.connect(_forget_districts, sender=Area, dispatch_uid="open311-districts-delete")
+_districts = caches.TimedValue("open311.districts", _load_districts, topics=[caches.AREAS])
 
 
 def districts() -> dict[str, Area]:
     """District code → district Area: the jurisdiction_ids this server holds."""
-    if time.monotonic() - _districts["loaded"] > JURISDICTIONS_SECONDS:
-        _districts["by_code"] = {
-            a.code: a for a in Area.objects.filter(level=Level.DISTRICT).order_by("code")
-        }
-        _districts["loaded"] = time.monotonic()
-    return _districts["by_code"]
+    return _districts.get()
 
 
 def resolve_jurisdiction(raw: str) -> str | None:

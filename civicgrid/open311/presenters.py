@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.workflow import FINAL_STATES, State, action_label
-from civicgrid.core import pii
+from civicgrid.core import caches, pii
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
@@ -91,26 +90,20 @@ def services_queryset():
     )
 
 
-# The service list, kept per process (every POST needs its category): forgotten on any change of a
-# category, reloaded at most every SERVICES_SECONDS otherwise.
-SERVICES_SECONDS = 60
-_services: dict = {"loaded": 0.0, "by_code": {}}
+# The service list, kept per process by the rule of core.caches (every POST needs its category):
+# cleared when the category catalogue changes.
+def _load_services() -> dict:
+    return {
+        "by_code": {c.code: c for c in services_queryset()},
+        "by_id": {c.pk: c for c in Category.objects.all()},
+    }
 
 
-def _forget_services(*args, **kwargs) -> None:
-    _services["loaded"] = 0.0
-
-
-post_save.connect(_forget_services, sender=Category, dispatch_uid="open311-services-save")
-post_delete.connect(_forget_services, sender=Category, dispatch_uid="open311-services-delete")
+_services = caches.TimedValue("open311.services", _load_services, topics=[caches.CATEGORIES])
 
 
 def _services_cache() -> dict:
-    if time.monotonic() - _services["loaded"] > SERVICES_SECONDS:
-        _services["by_code"] = {c.code: c for c in services_queryset()}
-        _services["by_id"] = {c.pk: c for c in Category.objects.all()}
-        _services["loaded"] = time.monotonic()
-    return _services
+    return _services.get()
 
 
 def services_by_code() -> dict[str, Category]:
@@ -128,7 +121,7 @@ def category_by_id(pk: int) -> Category:
     found = _services_cache()["by_id"].get(pk)
     if found is None:
         found = Category.objects.get(pk=pk)
-        _services["by_id"][pk] = found
+        _services_cache()["by_id"][pk] = found
     return found
 
 
@@ -213,25 +206,28 @@ def ref_of(row: dict) -> str:
     return Case.ref.fget(_RefParts(row["id"], row["reported_at"], row["jurisdiction"]))
 
 
-# Names of the places cases lie in, kept per process (areas are renamed a few times a year): a page
-# of requests then needs no query for its addresses. Forgotten when any area is saved or deleted.
+# Names of the places cases lie in, kept per process by the rule of core.caches (areas are renamed
+# a few times a year): a page of requests then needs no query for its addresses.
 PLACE_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING)
 PLACES_MAX = 200_000
 _places: dict[str, dict | None] = {}
+_places_since = {"at": time.monotonic()}
 
 
 def _forget_places(*args, **kwargs) -> None:
     _places.clear()
+    _places_since["at"] = time.monotonic()
 
 
-post_save.connect(_forget_places, sender=Area, dispatch_uid="open311-places-save")
-post_delete.connect(_forget_places, sender=Area, dispatch_uid="open311-places-delete")
+_places_registered = caches.register("open311.places", _forget_places, topics=[caches.AREAS])
 
 
 def place_names(rows) -> dict[str, dict]:
     """Area code → {code, name, level} for the streets, communities, grids and buildings the cases lie
     in (codes of other levels map to None)."""
     codes = {c for row in rows for c in row["path"].split("/") if c}
+    if time.monotonic() - _places_since["at"] >= _places_registered.max_age:
+        _forget_places()
     missing = codes - _places.keys()
     if missing:
         if len(_places) > PLACES_MAX:

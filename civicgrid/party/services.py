@@ -36,11 +36,14 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Compound, Level
+from civicgrid.core import audit
 from civicgrid.core.geo import EARTH_RADIUS_M
+from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Resident, Role
 from civicgrid.people.services import assign_role
 
@@ -272,19 +275,6 @@ def propose_branches(community: Area) -> list[BranchProposal]:
     todo = [a for a in assessments if a.compound.pk not in organised]
     geo = _Geography([a.compound.pk for a in assessments])
 
-    groups: list[_Group] = []
-    for a in todo:
-        if a.qualifies:
-            note = _(
-                "%(name)s meets all three conditions: property management, a fence, %(n)d Party members."
-            )
-            groups.append(_Group([a], notes=[note % {"name": a.compound.name, "n": a.party_members}]))
-    for group in _neighbour_groups([a for a in todo if not a.qualifies], geo):
-        if len(group.members) > 1:
-            group.notes.append(
-                _("Neighbouring compounds that do not meet all three conditions are joined into one branch.")
-            )
-        groups.append(group)
     existing_groups = [
         _Group(
             [],
@@ -294,54 +284,7 @@ def propose_branches(community: Area) -> list[BranchProposal]:
         )
         for b in existing
     ]
-
-    names = {a.compound.pk: a.compound.name for a in assessments}
-
-    def closest(g: _Group, h: _Group) -> tuple[float, str]:
-        """Distance between the nearest compounds of two groups, and that compound of h."""
-        return min(
-            ((geo.distance(a, b), names[b]) for a in g.compound_ids() for b in h.compound_ids()),
-            default=(float("inf"), ""),
-        )
-
-    # Groups that cannot stand alone join the nearest group or existing branch, one at a time;
-    # each merge leaves one group fewer, so this ends.
-    while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
-        g = weak[0]
-        others = [h for h in groups + existing_groups if h is not g]
-        nearest = min(
-            others,
-            key=lambda h, g=g: (g.party_total() + h.party_total() > MAX_MEMBERS, closest(g, h), h.label()),
-            default=None,
-        )
-        gap, nearest_name = closest(g, nearest) if nearest else (float("inf"), "")
-        if gap == float("inf"):
-            g.stuck = True
-            g.notes.append(
-                _("No neighbouring compound could be found; the community Party committee decides.")
-            )
-            continue
-        groups.remove(g)
-        for a in g.members:
-            reason = a.missing_text or _("too few Party members together")
-            nearest.notes.append(
-                _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
-                % {"name": a.compound.name, "reason": reason, "nearest": nearest_name}
-            )
-        nearest.members.extend(g.members)
-        nearest.notes.extend(n for n in g.notes if n not in nearest.notes)
-
-    proposals = [
-        BranchProposal(OWN if len(g.members) == 1 else JOINT, sorted(g.members, key=_by_name), notes=g.notes)
-        for g in groups
-    ]
-    proposals += [
-        BranchProposal(JOIN, sorted(g.members, key=_by_name), branch=g.branch, notes=g.notes)
-        for g in existing_groups
-        if g.members
-    ]
-    proposals.sort(key=lambda p: _by_name(p.compounds[0]))
-    return proposals
+    return _plan(todo, existing_groups, geo)
 
 
 def _by_name(a: CompoundAssessment):
@@ -386,6 +329,7 @@ def create_organization(
     area: Area,
     parent: PartyOrganization | None = None,
     set_up_on: date | None = None,
+    by=None,
 ) -> PartyOrganization:
     """A street working committee or community Party committee (branches: `set_up_branch`)."""
     expected = {OrgLevel.STREET_COMMITTEE: Level.STREET, OrgLevel.COMMUNITY_COMMITTEE: Level.COMMUNITY}
@@ -395,9 +339,18 @@ def create_organization(
         raise ValidationError(
             _("This organisation belongs to a %(level)s.") % {"level": Level(expected[level]).label}
         )
-    return PartyOrganization.objects.create(
-        level=level, name=name, area=area, parent=parent, set_up_on=set_up_on, jurisdiction=area.jurisdiction
-    )
+    _require_org_manager(by)
+    with transaction.atomic():
+        org = PartyOrganization.objects.create(
+            level=level,
+            name=name,
+            area=area,
+            parent=parent,
+            set_up_on=set_up_on,
+            jurisdiction=area.jurisdiction,
+        )
+        _audit(by, "party.organization.create", org, None)
+    return org
 
 
 def community_committee(community: Area) -> PartyOrganization:
@@ -481,6 +434,7 @@ def set_up_branch(
     )
     branch.compounds.set(compounds)
     _appoint_secretary(secretary, community, decided_on)
+    _audit(by, "party.branch.set_up", branch, None)
     return branch
 
 
@@ -494,9 +448,11 @@ def join_branch(branch: PartyOrganization, compounds: list[Compound], by) -> Par
         raise PermissionDenied(_("Only the community can set up its Party branches."))
     compounds = list(compounds)
     _check_compounds(community, compounds)
+    before = org_snapshot(branch)
     branch.compounds.add(*compounds)
     branch.is_joint = branch.compounds.count() > 1
     branch.save(update_fields=["is_joint"])
+    _audit(by, "party.branch.join", branch, before)
     return branch
 
 
@@ -506,6 +462,228 @@ def file_with_street(branch: PartyOrganization, filed_on: date, by) -> PartyOrga
         raise PermissionDenied(_("Only the community can set up its Party branches."))
     if branch.set_up_on and filed_on < branch.set_up_on:
         raise ValidationError(_("A branch is filed with the street after it is set up."))
+    before = org_snapshot(branch)
     branch.filed_with_street_on = filed_on
     branch.save(update_fields=["filed_with_street_on"])
+    _audit(by, "party.branch.file", branch, before)
     return branch
+
+
+# ------------------------------------------------------------------ the rule over plain data
+
+
+def _plan(
+    todo: list[CompoundAssessment], existing_groups: list[_Group], geo: _Geography
+) -> list[BranchProposal]:
+    """Steps 1-4 of the module doc: group the compounds without a branch (see `propose_branches`)."""
+    groups: list[_Group] = []
+    for a in todo:
+        if a.qualifies:
+            note = _(
+                "%(name)s meets all three conditions: property management, a fence, %(n)d Party members."
+            )
+            groups.append(_Group([a], notes=[note % {"name": a.compound.name, "n": a.party_members}]))
+    for group in _neighbour_groups([a for a in todo if not a.qualifies], geo):
+        if len(group.members) > 1:
+            group.notes.append(
+                _("Neighbouring compounds that do not meet all three conditions are joined into one branch.")
+            )
+        groups.append(group)
+    names = {a.compound.pk: a.compound.name for a in todo}
+    for h in existing_groups:
+        names.update((c.pk, c.name) for c in h.branch.compounds.all())
+
+    def closest(g: _Group, h: _Group) -> tuple[float, str]:
+        """Distance between the nearest compounds of two groups, and that compound of h."""
+        return min(
+            ((geo.distance(a, b), names[b]) for a in g.compound_ids() for b in h.compound_ids()),
+            default=(float("inf"), ""),
+        )
+
+    # Groups that cannot stand alone join the nearest group or existing branch, one at a time;
+    # each merge leaves one group fewer, so this ends.
+    while weak := [g for g in groups if not g.stuck and not g.can_stand_alone()]:
+        g = weak[0]
+        others = [h for h in groups + existing_groups if h is not g]
+        nearest = min(
+            others,
+            key=lambda h, g=g: (g.party_total() + h.party_total() > MAX_MEMBERS, closest(g, h), h.label()),
+            default=None,
+        )
+        gap, nearest_name = closest(g, nearest) if nearest else (float("inf"), "")
+        if gap == float("inf"):
+            g.stuck = True
+            g.notes.append(
+                _("No neighbouring compound could be found; the community Party committee decides.")
+            )
+            continue
+        groups.remove(g)
+        for a in g.members:
+            reason = a.missing_text or _("too few Party members together")
+            nearest.notes.append(
+                _("%(name)s (%(reason)s) joins the branch of the nearest compound, %(nearest)s.")
+                % {"name": a.compound.name, "reason": reason, "nearest": nearest_name}
+            )
+        nearest.members.extend(g.members)
+        nearest.notes.extend(n for n in g.notes if n not in nearest.notes)
+
+    proposals = [
+        BranchProposal(OWN if len(g.members) == 1 else JOINT, sorted(g.members, key=_by_name), notes=g.notes)
+        for g in groups
+    ]
+    proposals += [
+        BranchProposal(JOIN, sorted(g.members, key=_by_name), branch=g.branch, notes=g.notes)
+        for g in existing_groups
+        if g.members
+    ]
+    proposals.sort(key=lambda p: _by_name(p.compounds[0]))
+    return proposals
+
+
+@dataclass(frozen=True)
+class CompoundFacts:
+    """What the 三有 rule needs to know of a compound, for callers that hold it in memory (bulk loads)."""
+
+    pk: int
+    name: str
+    has_property_management: bool
+    has_fence: bool
+    party_members: int
+    grid_ids: frozenset[int] = frozenset()
+    points: tuple[tuple[float, float], ...] = ()  # (lng, lat) of its buildings, WGS84
+
+
+class _KnownGeography(_Geography):
+    """The same neighbour tests and distances as `_Geography`, from facts instead of queries."""
+
+    def __init__(self, facts: list[CompoundFacts]) -> None:  # not super().__init__: that queries
+        self.grids = defaultdict(set, {f.pk: set(f.grid_ids) for f in facts})
+        self.metres = {}
+        for f in facts:
+            if f.points:
+                lng, lat = np.asarray(f.points, dtype=float).T
+                self.metres[f.pk] = np.column_stack(
+                    [
+                        np.radians(lng) * np.cos(np.radians(lat)) * EARTH_RADIUS_M,
+                        np.radians(lat) * EARTH_RADIUS_M,
+                    ]
+                )
+        self._cache = {}
+
+
+def plan_branches_in_bulk(facts: list[CompoundFacts]) -> list[list[int]]:
+    """The branches `propose_branches` would propose for a community none of whose compounds has a
+    branch yet, from facts held in memory (no query): a list of groups of compound pks, each group
+    one branch (one compound: an own branch; several: a joint one). The demo city uses this."""
+    assessments = [
+        CompoundAssessment(
+            Compound(pk=f.pk, name=f.name), f.has_property_management, f.has_fence, f.party_members
+        )
+        for f in facts
+    ]
+    proposals = _plan(assessments, [], _KnownGeography(facts))
+    return [[a.compound.pk for a in p.compounds] for p in proposals]
+
+
+# ------------------------------------------------------- administration (the admin site) and audit
+
+ORG_AUDIT_FIELDS = (
+    "level",
+    "name",
+    "parent_id",
+    "area_id",
+    "is_joint",
+    "secretary_id",
+    "set_up_on",
+    "filed_with_street_on",
+)
+EDITABLE_ORG_FIELDS = ("name", "secretary", "set_up_on", "filed_with_street_on")
+
+
+def org_snapshot(org: PartyOrganization) -> dict:
+    data = audit.snapshot(org, ORG_AUDIT_FIELDS)
+    if org.pk is not None:
+        data["compounds"] = sorted(org.compounds.values_list("pk", flat=True))
+    return data
+
+
+def _audit(by, action: str, org: PartyOrganization, before: dict | None) -> None:
+    audit.record(actor=by, action=action, subject=org, before=before, after=org_snapshot(org))
+
+
+def _require_org_manager(by) -> None:
+    """Organisations recorded by a person (the admin) need an administrator."""
+    if by is not None and not people_policy.is_admin(by):
+        raise PermissionDenied(_("Only an administrator records Party organisations here."))
+
+
+def check_organization_dates(set_up_on: date | None, filed_with_street_on: date | None) -> None:
+    if set_up_on and filed_with_street_on and filed_with_street_on < set_up_on:
+        raise ValidationError(_("A branch is filed with the street after it is set up."))
+
+
+@transaction.atomic
+def update_organization(org: PartyOrganization, *, by, **changes) -> PartyOrganization:
+    """Rename an organisation, record its set-up or filing date, or give it a (new) secretary.
+
+    Its level, area, parent and compounds change only through the set-up services. Audited.
+    """
+    unknown = set(changes) - set(EDITABLE_ORG_FIELDS)
+    if unknown:
+        raise ValueError(f"update_organization does not change {sorted(unknown)}")
+    org = PartyOrganization.objects.select_for_update().get(pk=org.pk)
+    if org.level == OrgLevel.BRANCH:
+        if not policy.can_set_up_branches(by, org.area):
+            raise PermissionDenied(_("Only the community can set up its Party branches."))
+    else:
+        _require_org_manager(by)
+    before = org_snapshot(org)
+    for field_name, value in changes.items():
+        setattr(org, field_name, value)
+    check_organization_dates(org.set_up_on, org.filed_with_street_on)
+    org.save(update_fields=list(changes) or None)
+    if "secretary" in changes and org.secretary is not None and org.level == OrgLevel.BRANCH:
+        _appoint_secretary(org.secretary, org.area, org.set_up_on or timezone.localdate())
+    _audit(by, "party.organization.change", org, before)
+    return org
+
+
+@transaction.atomic
+def set_up_building_group(
+    branch: PartyOrganization, building: Area, *, name: str, by, set_up_on: date | None = None
+) -> PartyOrganization:
+    """A building Party group (党小组) under a compound branch, for one of its buildings. Audited."""
+    if branch.level != OrgLevel.BRANCH:
+        raise ValidationError(_("A building Party group belongs to a compound branch."))
+    if building.level != Level.BUILDING or building.compound_id not in set(
+        branch.compounds.values_list("pk", flat=True)
+    ):
+        raise ValidationError(_("Choose a building of one of the branch's compounds."))
+    if not policy.can_set_up_branches(by, branch.area):
+        raise PermissionDenied(_("Only the community can set up its Party branches."))
+    group = PartyOrganization.objects.create(
+        level=OrgLevel.BUILDING_GROUP,
+        name=name,
+        parent=branch,
+        area=building,
+        set_up_on=set_up_on,
+        jurisdiction=building.jurisdiction,
+    )
+    _audit(by, "party.group.set_up", group, None)
+    return group
+
+
+@transaction.atomic
+def delete_organization(org: PartyOrganization, *, by) -> None:
+    """Delete an organisation recorded in error (one without members or sub-organisations)."""
+    _require_org_manager(by)
+    before = org_snapshot(org)
+    pk = org.pk
+    org.delete()
+    org.pk = pk
+    audit.record(actor=by, action="party.organization.delete", subject=org, before=before)
+
+
+def check_compounds(community: Area, compounds: list[Compound]) -> None:
+    """Raise a ValidationError when these compounds may not form a new branch of `community`."""
+    _check_compounds(community, compounds)

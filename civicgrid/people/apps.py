@@ -8,11 +8,15 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and roles")
 
     def ready(self):
+        from civicgrid.areas.signals import area_paths_moved
         from civicgrid.core import nav
         from civicgrid.core.views import HOME_PANEL_PROVIDERS
 
         from . import policy
+        from .services import follow_area_paths
         from .views import role_home_panels
+
+        area_paths_moved.connect(follow_area_paths, dispatch_uid="people-follow-area-paths")
 
         if role_home_panels not in HOME_PANEL_PROVIDERS:
             HOME_PANEL_PROVIDERS.append(role_home_panels)

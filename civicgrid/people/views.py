@@ -16,12 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicgrid.areas import views as area_views
 from civicgrid.areas.models import Area, Household, Level
 from civicgrid.core.models import AccessLog
 from civicgrid.core.pii import log_unmasked_view
 
-from . import policy
+from . import area_views, policy
 from .models import Resident, Role, RoleAssignment
 
 # ---------------------------------------------------------------- household and unmasking

@@ -231,15 +231,12 @@ def places(request):
 @require_GET
 def where(request):
     """Which community and grid a point (the browser's WGS84 location) lies in."""
-    from civicgrid.areas.lookup import find_grid
+    from civicgrid.areas.lookup import find_grid, read_point
 
-    try:
-        lng, lat = float(request.GET["lng"]), float(request.GET["lat"])
-    except (KeyError, ValueError):
+    point = read_point(request.GET)
+    if point is None:
         return JsonResponse({"found": False, "message": _("Location missing.")}, status=400)
-    if not (-180 <= lng <= 180 and -90 <= lat <= 90):
-        return JsonResponse({"found": False, "message": _("Location missing.")}, status=400)
-    match = find_grid(lng, lat)
+    match = find_grid(*point)
     if not match:
         return JsonResponse(
             {

@@ -2,6 +2,10 @@
 
 Every page runs a bounded number of queries whatever the number of children (counts are grouped
 in one query each, never one query per row). Scope checks come from people.policy.
+
+The browser lives in `people` (not `areas`) because every page depends on who is looking: scopes,
+role holders and residents are people's; `areas` stays below `people` and knows nothing of them.
+The templates stay with the area tree (`areas/templates/areas/`), as do the map template tags.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from civicgrid.people import policy
-from civicgrid.people.models import Resident, Role, RoleAssignment
+from civicgrid.areas.models import Area, Household, Level
+from civicgrid.areas.templatetags.area_maps import render_map
 
-from .models import Area, Household, Level
-from .templatetags.area_maps import render_map
+from . import policy
+from .models import Resident, Role, RoleAssignment
 
 
 def natural_key(text: str) -> list:
