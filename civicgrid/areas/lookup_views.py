@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from civicgrid.core.access import public_view
+
 from .lookup import find_grid, normalise_crs
 
 
@@ -21,6 +23,7 @@ def _coordinate(raw: str | None, low: float, high: float) -> float | None:
     return value if math.isfinite(value) and low <= value <= high else None
 
 
+@public_view
 @require_GET
 def lookup(request):
     if not request.user.is_authenticated:

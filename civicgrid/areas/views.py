@@ -10,12 +10,12 @@ import re
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from civicgrid.core.access import signed_in_view
 from civicgrid.people import policy
 from civicgrid.people.models import Resident, Role, RoleAssignment
 
@@ -193,7 +193,7 @@ def map_shows_grids(area: Area) -> bool:
 # ---------------------------------------------------------------- pages
 
 
-@login_required
+@signed_in_view
 def browse(request):
     """Start from the user's broadest area; with several, list them."""
     areas = policy.home_areas(request.user)
@@ -202,7 +202,7 @@ def browse(request):
     return render(request, "areas/browse.html", {"areas": areas})
 
 
-@login_required
+@signed_in_view
 def detail(request, code):
     area = get_object_or_404(Area, code=code)
     user = request.user

@@ -1,18 +1,19 @@
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from civicgrid.core.access import public_view, signed_in_view
 from civicgrid.people import policy
 
 
+@public_view
 def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
 
 
-@login_required
+@signed_in_view
 def home(request):
     """A home page made for the user's main role: their areas and their work."""
     role = policy.main_role(request.user)
