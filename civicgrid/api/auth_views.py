@@ -65,7 +65,20 @@ class TokenView(ObtainAuthToken):
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        valid = serializer.is_valid()
+        if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+            # Too many wrong passwords for this account from this address (django-axes), as on the web.
+            return Response(
+                {
+                    "detail": _(
+                        "Too many failed logins: this account is locked from this address for a while."
+                    ),
+                    "code": "locked_out",
+                },
+                status=429,
+            )
+        if not valid:
+            raise serializers.ValidationError(serializer.errors)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
