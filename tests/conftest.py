@@ -8,11 +8,17 @@ city 330100 → district 330106 → street 330106001 → community 330106001001
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 
 from civicgrid.areas.models import Level
 from civicgrid.areas.services import create_area, create_household
 from civicgrid.people.models import Role
 from civicgrid.people.services import assign_role, create_department, create_resident, create_user
+
+# The suite is not a production server: give it its own key, so that importing civicgrid.wsgi (the
+# schemathesis tests do) does not refuse the demo key (civicgrid/core/startup.py).
+if django_settings.SECRET_KEY == django_settings.DEMO_SECRET_KEY:
+    django_settings.SECRET_KEY = "civicgrid-test-suite-only-" + "k" * 40
 
 
 @pytest.fixture(autouse=True)

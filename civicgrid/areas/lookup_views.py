@@ -23,7 +23,7 @@ def _coordinate(raw: str | None, low: float, high: float) -> float | None:
     return value if math.isfinite(value) and low <= value <= high else None
 
 
-@public_view
+@public_view  # answers 401 JSON to strangers itself (a script's fetch wants JSON, not a redirect)
 @require_GET
 def lookup(request):
     if not request.user.is_authenticated:
