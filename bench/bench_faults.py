@@ -11,8 +11,10 @@
    the same report with the same key until it is answered 2xx;
 4. mid-run it restarts the private PostgreSQL (pg_ctl restart -m fast), and SIGKILLs the worker and
    starts it again;
-5. prints reports sent / accepted / found in the database / duplicated, and outbox events emitted /
-   handled / webhook deliveries received / duplicate deliveries.
+5. meanwhile a street dispatcher (in this process, through the services) dispatches the new cases,
+   so the worker also e-mails the department (file e-mail backend) for each dispatch;
+6. prints reports sent / accepted / found in the database / duplicated, and outbox events emitted /
+   handled, e-mails written, webhook deliveries received once / twice / never.
 
 The whole run takes about a minute and a half on a busy two-core machine.
 """
@@ -237,6 +239,31 @@ def page_client(base, community_id, reports, stop):
             time.sleep(0.3)
 
 
+def dispatcher_loop(dispatcher, department, stop, done: Counter):
+    """A street dispatcher sends new cases to a department while the faults happen (in this process,
+    through the services): each dispatch emits an outbox event whose handler e-mails the department."""
+    from django.db import close_old_connections, connection
+    from django.db.utils import DatabaseError
+
+    from civicgrid.cases import services
+    from civicgrid.cases.models import Case
+    from civicgrid.cases.workflow import IllegalTransition, State
+
+    while not stop.is_set():
+        try:
+            for case in Case.objects.filter(state=State.SUBMITTED).order_by("id")[:10]:
+                try:
+                    services.dispatch(case, dispatcher, department)
+                    done["dispatched"] += 1
+                except IllegalTransition:
+                    pass
+        except DatabaseError:
+            done["database errors (retried)"] += 1
+            connection.close()
+            close_old_connections()
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=40, help="length of the load")
@@ -247,6 +274,7 @@ def main() -> None:
     pg = PrivatePostgres()
     say(f"private PostgreSQL on port {pg.port} in {pg.dir}")
     processes: list[subprocess.Popen] = []
+    server = None
     sink_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     threading.Thread(target=sink_server.serve_forever, daemon=True).start()
     sink_url = f"http://127.0.0.1:{sink_server.server_address[1]}/hook"
@@ -264,9 +292,12 @@ def main() -> None:
     }
     os.environ.update(env)
     try:
-        run = lambda *a: subprocess.run(
-            [PYTHON, "-m", "civicgrid.cli", *a], env=env, check=True, stdout=subprocess.DEVNULL
-        )  # noqa: E731
+
+        def run(*a):
+            subprocess.run(
+                [PYTHON, "-m", "civicgrid.cli", *a], env=env, check=True, stdout=subprocess.DEVNULL
+            )
+
         run("migrate", "--noinput")
         run("demo", "--scale", "tiny", "--only", "city")
         import django
@@ -279,8 +310,15 @@ def main() -> None:
         from civicgrid.core.models import OutboxEvent
 
         WebhookEndpoint.objects.create(
-            name="bench sink", url=sink_url, secret="bench", topics=["case.reported"]
+            name="bench sink", url=sink_url, secret="bench", topics=["case.reported", "case.dispatch"]
         )
+        from django.contrib.auth import get_user_model
+
+        from civicgrid.people.models import Department
+
+        dispatcher = get_user_model().objects.get(username="dispatcher")
+        department = Department.objects.filter(active=True).order_by("id").first()
+        Department.objects.filter(pk=department.pk).update(email="dept@bench.invalid")
         api_key = bench_key()
         code = service_codes()[0]
         community = Area.objects.filter(level=Level.COMMUNITY).first()
@@ -305,6 +343,11 @@ def main() -> None:
             threads.append(threading.Thread(target=target, args=targs, daemon=True))
         for t in threads:
             t.start()
+        dispatched: Counter = Counter()
+        dispatch_thread = threading.Thread(
+            target=dispatcher_loop, args=(dispatcher, department, stop, dispatched), daemon=True
+        )
+        dispatch_thread.start()
         load_started = time.time()
         third = args.seconds / 3
         time.sleep(third)
@@ -321,7 +364,7 @@ def main() -> None:
         processes.append(worker)
         time.sleep(max(0.0, args.seconds - (time.time() - load_started)))
         stop.set()
-        for t in threads:
+        for t in [*threads, dispatch_thread]:
             t.join(timeout=90)
         say(f"load over after {time.time() - load_started:.0f}s; waiting for the worker to drain the outbox")
         deadline = time.time() + 90
@@ -343,6 +386,13 @@ def main() -> None:
         deliveries = OutboxEvent.objects.filter(topic="webhook.deliver")
         delivery_ids = {str(pk) for pk in deliveries.values_list("pk", flat=True)}
         received = Sink.received
+        dispatch_events = OutboxEvent.objects.filter(topic="case.dispatch")
+        mails = (
+            [f.read_text(errors="replace") for f in (mail_dir / "mail").glob("*")]
+            if (mail_dir / "mail").exists()
+            else []
+        )
+        mail_count = sum(m.count("\nTo: dept@bench.invalid") for m in mails)
         result = {
             "seconds": round(time.time() - started),
             "reports_sent": len(sent),
@@ -361,6 +411,11 @@ def main() -> None:
             .exclude(last_error="")
             .filter(attempts__gte=5)
             .count(),
+            "dispatched_in_process": dispatched["dispatched"],
+            "dispatcher_database_errors_retried": dispatched["database errors (retried)"],
+            "outbox_dispatch_emitted": dispatch_events.count(),
+            "outbox_dispatch_handled": dispatch_events.exclude(done_at=None).count(),
+            "emails_to_department": mail_count,
             "webhooks_emitted": len(delivery_ids),
             "webhooks_handled": deliveries.exclude(done_at=None).count(),
             "webhooks_received_once": sum(1 for i in delivery_ids if received.get(i) == 1),
@@ -369,10 +424,13 @@ def main() -> None:
         }
         say("RESULT " + json.dumps(result, ensure_ascii=False))
         for name in ("reports_sent", "accepted", "found", "lost", "duplicated", "outbox_reported_emitted",
-                     "outbox_reported_handled", "webhooks_emitted", "webhooks_received_once",
+                     "outbox_reported_handled", "outbox_dispatch_emitted", "outbox_dispatch_handled",
+                     "emails_to_department", "webhooks_emitted", "webhooks_received_once",
                      "webhooks_received_twice_or_more", "webhooks_never_received"):  # fmt: skip
             say(f"  {name:34} {result[name]}")
     finally:
+        if server is not None:
+            server.stop()
         for p in processes:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
