@@ -367,9 +367,16 @@ def main() -> None:
         for t in [*threads, dispatch_thread]:
             t.join(timeout=90)
         say(f"load over after {time.time() - load_started:.0f}s; waiting for the worker to drain the outbox")
-        deadline = time.time() + 90
-        while time.time() < deadline and OutboxEvent.objects.filter(done_at__isnull=True).exists():
+        # Until every event is done, or nothing has moved for a minute (at most five minutes).
+        deadline, last, last_change = time.time() + 300, -1, time.time()
+        while time.time() < deadline and time.time() - last_change < 60:
+            pending = OutboxEvent.objects.filter(done_at__isnull=True).count()
+            if pending == 0:
+                break
+            if pending != last:
+                last, last_change = pending, time.time()
             time.sleep(1)
+        drained_after = time.time() - load_started
         time.sleep(2)
         server.stop()
 
@@ -416,6 +423,9 @@ def main() -> None:
             "outbox_dispatch_emitted": dispatch_events.count(),
             "outbox_dispatch_handled": dispatch_events.exclude(done_at=None).count(),
             "emails_to_department": mail_count,
+            "outbox_pending_at_end": OutboxEvent.objects.filter(done_at__isnull=True).count(),
+            "outbox_retried_after_an_error": OutboxEvent.objects.exclude(last_error="").count(),
+            "drained_seconds_after_load_start": round(drained_after),
             "webhooks_emitted": len(delivery_ids),
             "webhooks_handled": deliveries.exclude(done_at=None).count(),
             "webhooks_received_once": sum(1 for i in delivery_ids if received.get(i) == 1),
