@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -194,6 +195,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = env_for(database_url)
         env["CIVICGRID_DEBUG"] = "0"
+        env.setdefault("CIVICGRID_SECRET_KEY", "bench-" + secrets.token_hex(24))  # never the demo key
         env["CIVICGRID_DB_CONN_MAX_AGE"] = "3600"  # one connection per thread for the whole run
         env.update(extra_env or {})
         self.process = subprocess.Popen(

@@ -5,9 +5,11 @@ CIVICGRID_ALLOWED_HOSTS and CIVICGRID_DEBUG=0. See docs/operations.md.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("CIVICGRID_VAR_DIR", BASE_DIR.parent / "var"))
@@ -26,8 +28,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("CIVICGRID_DEBUG", False)
-# The demo key is only for a laptop; production must set CIVICGRID_SECRET_KEY.
-SECRET_KEY = os.environ.get("CIVICGRID_SECRET_KEY", "civicgrid-demo-only-not-for-production")
+# The demo key is only for a laptop; production must set CIVICGRID_SECRET_KEY. `civicgrid serve` and
+# the WSGI application refuse to start with it when DEBUG is off (civicgrid/core/startup.py).
+DEMO_SECRET_KEY = "civicgrid-demo-only-not-for-production"
+SECRET_KEY = os.environ.get("CIVICGRID_SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list(
     "CIVICGRID_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000"
@@ -46,12 +50,17 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)
+    "axes",  # login throttling: failed attempts, locked accounts and addresses (admin: Axes)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the authenticator app (TOTP) of two-factor login
+    "django_otp.plugins.otp_static",  # recovery codes
     "civicgrid.core",
     "civicgrid.areas",
     "civicgrid.people",
     "civicgrid.party",
     "civicgrid.cases",
     "civicgrid.indices",
+    "civicgrid.accounts",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",
@@ -66,8 +75,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicgrid.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -111,6 +124,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -152,9 +169,72 @@ CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR = int(os.environ.get("CIVICGRID_ANONYMOUS_R
 # Map tiles are off by default: nothing at run time reaches the internet.
 CIVICGRID_TILE_URL = os.environ.get("CIVICGRID_TILE_URL", "")
 
+# --- Client address, proxies, TLS (docs/operations.md "Behind the reverse proxy") ---------------
+# Addresses or networks of the reverse proxies in front of civicgrid. Only from these is the
+# forwarded-for header believed (civicgrid/core/clientaddr.py); empty: REMOTE_ADDR is the client.
+CIVICGRID_TRUSTED_PROXIES = env_list("CIVICGRID_TRUSTED_PROXIES", "")
+CIVICGRID_PROXY_HEADER = "HTTP_" + os.environ.get(
+    "CIVICGRID_PROXY_HEADER", "X-Forwarded-For"
+).upper().replace("-", "_")
+# Served over HTTPS (directly or by the proxy): secure cookies, HSTS, and the proxy's scheme header.
+CIVICGRID_TLS = env_bool("CIVICGRID_TLS", env_bool("CIVICGRID_SECURE_COOKIES", False))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("CIVICGRID_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CIVICGRID_TLS
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = CIVICGRID_TLS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = CIVICGRID_TLS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # follow links carry a secret token: never send it elsewhere
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if CIVICGRID_TLS:
+    SECURE_HSTS_SECONDS = int(os.environ.get("CIVICGRID_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CIVICGRID_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_SSL_REDIRECT = env_bool("CIVICGRID_SSL_REDIRECT", False)
+    if CIVICGRID_TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp): no inline script anywhere, nothing from elsewhere -------
+_IMG_SRC = [SELF, "data:"]
+if CIVICGRID_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(CIVICGRID_TILE_URL)
+    _IMG_SRC.append(f"{_tiles.scheme}://{_tiles.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # style="…" attributes (a progress bar's width) cannot run script; <style> and script stay 'self'.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": _IMG_SRC,
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Login throttling (django-axes) --------------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one account from one address, that pair is locked for
+# the cool-off time. The admin lists locked accounts and addresses (Axes → Access attempts) and
+# unlocks one by deleting its row (or `civicgrid axes_reset_username NAME`).
+AXES_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("CIVICGRID_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "civicgrid.core.clientaddr.client_ip"
+AXES_LOCKOUT_CALLABLE = "civicgrid.accounts.views.lockout"
+AXES_VERBOSE = False
+
+# --- Two-factor login (django-otp): required by civicgrid.accounts.policy --------------------------
+OTP_TOTP_ISSUER = "civicgrid"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -184,11 +264,25 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A shared cache makes rate-limit counts one across gunicorn workers and servers:
+# CIVICGRID_CACHE_URL=redis://127.0.0.1:6379/0 (Django's RedisCache). Default: per-process memory.
+CIVICGRID_CACHE_URL = os.environ.get("CIVICGRID_CACHE_URL", "")
+
+
+def cache_from_url(url: str, prefix: str = "civicgrid") -> dict:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
+    raise ValueError(f"CIVICGRID_CACHE_URL: unsupported cache URL {url!r} (use redis://host:port/db)")
+
+
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "civicgrid",
-    }
+    "default": cache_from_url(CIVICGRID_CACHE_URL, os.environ.get("CIVICGRID_CACHE_PREFIX", "civicgrid"))
 }
 
 LOGGING = {

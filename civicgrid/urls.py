@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from civicgrid.core import views as core_views
+from civicgrid.core.access import public_view
 from civicgrid.people import home as people_home
 
 admin.site.site_header = "civicgrid 网格化基层治理"
@@ -10,10 +12,11 @@ admin.site.site_title = "civicgrid"
 
 urlpatterns = [
     path("", people_home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("login/", public_view(auth_views.LoginView.as_view()), name="login"),
+    path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
+    path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("account/", include("civicgrid.accounts.urls")),
     path("admin/", admin.site.urls),
     path("areas/", include("civicgrid.people.area_urls")),
     path("people/", include("civicgrid.people.urls")),

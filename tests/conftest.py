@@ -8,11 +8,17 @@ city 330100 → district 330106 → street 330106001 → community 330106001001
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 
 from civicgrid.areas.models import Level
 from civicgrid.areas.services import create_area, create_household
 from civicgrid.people.models import Role
 from civicgrid.people.services import assign_role, create_department, create_resident, create_user
+
+# The suite is not a production server: give it its own key, so that importing civicgrid.wsgi (the
+# schemathesis tests do) does not refuse the demo key (civicgrid/core/startup.py).
+if django_settings.SECRET_KEY == django_settings.DEMO_SECRET_KEY:
+    django_settings.SECRET_KEY = "civicgrid-test-suite-only-" + "k" * 40
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +32,39 @@ def square(x0, y0, size=0.01):
         "type": "Polygon",
         "coordinates": [[[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]],
     }
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """`client.force_login(user)` gives a session that has passed two-factor login as well.
+
+    Staff who can unmask personal data must verify a TOTP code after the password
+    (civicgrid/accounts); tests of other pages log in directly, so force_login also confirms a TOTP
+    device for such a user and marks the session verified with it, as the verify page would.
+    Tests of the two-factor step itself are marked `two_factor_flow` and get the plain force_login.
+    """
+    if request.node.get_closest_marker("two_factor_flow"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from civicgrid.accounts.policy import two_factor_required
+
+        if two_factor_required(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

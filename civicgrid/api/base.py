@@ -5,13 +5,15 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from civicgrid.core.access import ApiPolicyMixin
+
 from . import errors
 from .auth import CachedTokenAuthentication
 from .schema import ApiSchema
 from .throttles import DEFAULT_THROTTLES
 
 
-class ApiMixin:
+class ApiMixin(ApiPolicyMixin):
     authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = DEFAULT_THROTTLES

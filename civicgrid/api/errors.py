@@ -22,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from civicgrid.cases.services import CaseConflict
 from civicgrid.cases.workflow import IllegalTransition
+from civicgrid.core.access import public_view
 
 log = logging.getLogger("civicgrid.api")
 
@@ -74,6 +75,7 @@ def handle(exc, context):
     return response
 
 
+@public_view
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """A path under /api/ that names nothing."""

@@ -13,6 +13,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from civicgrid.core import ratelimit
+from civicgrid.core.clientaddr import client_ip
 
 
 def configured(name: str, default: str) -> str:
@@ -35,6 +36,10 @@ class FixedWindowThrottle(SimpleRateThrottle):
 
     def wait(self):
         return self.verdict.retry_after
+
+    def get_ident(self, request):
+        """The client's address as core.clientaddr sees it (the trusted proxy's header, if any)."""
+        return client_ip(request) or "unknown"
 
 
 class AnonThrottle(FixedWindowThrottle):

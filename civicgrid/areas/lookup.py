@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicgrid.core import caches, geo
+from civicgrid.core.access import public_view
 
 from .gridindex import GridIndex
 from .models import Area, Level
@@ -286,6 +287,7 @@ def read_point(query) -> tuple[float, float] | None:
     return lng, lat
 
 
+@public_view  # answers 401 JSON to strangers itself (a script's fetch wants JSON, not a redirect)
 @require_GET
 def lookup_view(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:

@@ -1,4 +1,5 @@
-"""Photo checks for case attachments: images only, size capped, EXIF location read, then stripped.
+"""Photo checks for case attachments: images only (by content, never by name or declared type), size
+and pixel count capped (decompression bombs), EXIF location read, then every metadata block stripped.
 
 `clean_photo(upload)` returns a `CleanPhoto` (re-encoded bytes without any metadata, the content type,
 the size in pixels, and the WGS84 point from EXIF GPS when the camera recorded one), or raises a
@@ -19,7 +20,10 @@ MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)
 MAX_PHOTOS = 6
 # Longest side kept; larger photos are scaled down (phones send 4000+ px).
 MAX_SIDE = 2560
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs
+# Decompression bombs: a small file can declare a huge picture. The size in the header is checked
+# before any pixel is decoded; Pillow's own guard (an error at twice its limit) stays as a backstop.
+MAX_PIXELS = int(os.environ.get("CIVICGRID_PHOTO_MAX_PIXELS", str(50_000_000)))
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "JPEG", "jpg"),
@@ -96,8 +100,14 @@ def clean_photo(upload) -> CleanPhoto:
         raise ValidationError(_("Only photos (JPEG, PNG or WebP) can be attached."))
     content_type, fmt, ext = kind
     try:
-        Image.open(io.BytesIO(data)).verify()  # structure check
-        image: Image.Image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))  # reads the header only
+        if image.width * image.height > MAX_PIXELS:
+            raise ValidationError(
+                _("This photo is too large in pixels (at most %(mp)d megapixels).")
+                % {"mp": MAX_PIXELS // 1_000_000}
+            )
+        image.verify()  # structure check
+        image = Image.open(io.BytesIO(data))
         if image.format != fmt:
             raise ValidationError(_("Only photos (JPEG, PNG or WebP) can be attached."))
         lng, lat = _gps(image.getexif())
@@ -113,6 +123,11 @@ def clean_photo(upload) -> CleanPhoto:
             image.save(out, "PNG", optimize=True)
         else:
             image.save(out, "WEBP", quality=85)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            _("This photo is too large in pixels (at most %(mp)d megapixels).")
+            % {"mp": MAX_PIXELS // 1_000_000}
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ValidationError(_("This file is not a readable photo.")) from exc
     return CleanPhoto(out.getvalue(), content_type, ext, image.width, image.height, lng, lat)

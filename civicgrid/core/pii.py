@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from .clientaddr import client_ip
 from .models import AccessLog
 
 
@@ -48,7 +49,7 @@ def log_unmasked_view(
     ip = None
     path = ""
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = client_ip(request) or None
         path = request.get_full_path()[:300]
     return AccessLog.objects.create(
         user=user,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
 from civicgrid.cases import rollups
+from civicgrid.core.access import signed_in_view
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
@@ -30,7 +30,7 @@ def _int(value) -> int | None:
         return None
 
 
-@login_required
+@signed_in_view
 def index(request):
     """Where the figures start for this user: their broadest area, or their department."""
     user = request.user
@@ -86,7 +86,7 @@ def _query(period, **extra) -> str:
     return urlencode(params)
 
 
-@login_required
+@signed_in_view
 def area(request, code: str):
     area, period, category, department, report = _load(request, code)
     user = request.user
@@ -142,7 +142,7 @@ def _year_links(area, period, base_filter) -> list[tuple[str, str, bool]]:
     return out
 
 
-@login_required
+@signed_in_view
 def area_export(request, code: str):
     area, period, category, department, report = _load(request, code)
     content = export.workbook(

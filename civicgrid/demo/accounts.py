@@ -116,4 +116,15 @@ def account_table() -> str:
             "Every other grid has its own grid worker, gw_<grid code> (e.g. %(example)s; %(count)s "
             "accounts), with the same password."
         ) % {"example": sample, "count": f"{workers.count():,}"}
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from civicgrid.demo.steps.two_factor import DEMO_DEVICE_NAME, demo_secret
+
+    if TOTPDevice.objects.filter(name=DEMO_DEVICE_NAME).exists():
+        table += "\n\n" + _(
+            "Staff who can see personal data (grid worker, secretary, community staff, handler, admin and "
+            "every gw_ account) also enter a two-factor code after the password. Demo only: they all share "
+            "the published key %(key)s; add it to any authenticator app, or print the current code with "
+            "`civicgrid demo_code`."
+        ) % {"key": demo_secret()}
     return table

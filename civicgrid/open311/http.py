@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core import caches, ratelimit
+from civicgrid.core import access, caches, ratelimit
+from civicgrid.core.clientaddr import client_ip as _client_ip
 
 from . import services
 from .models import ApiClient
@@ -56,7 +57,7 @@ def anon_rate_per_minute() -> int:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return _client_ip(request) or "unknown"
 
 
 def _authenticate(raw_key: str, required: bool) -> ApiClient | None:
@@ -153,6 +154,7 @@ def endpoint(methods=("GET",), key_required: bool = False):
             except Open311Error as error:
                 return error_response(fmt, error.status, error.descriptions, error.headers)
 
-        return wrapper
+        # Reads are public; a method that needs a key checks it above (access policy "keyed").
+        return (access.keyed_view if key_required else access.public_view)(wrapper)
 
     return decorate

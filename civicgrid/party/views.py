@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Compound, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.people.models import Resident, Role
 
 from . import policy, services
@@ -93,7 +93,7 @@ def _community(request, code: str) -> Area:
     return community
 
 
-@login_required
+@signed_in_view
 def plan_index(request):
     communities = list(policy.plan_communities(request.user))
     if len(communities) == 1:
@@ -103,7 +103,7 @@ def plan_index(request):
     return render(request, "party/plan_index.html", {"communities": communities})
 
 
-@login_required
+@signed_in_view
 def plan(request, code):
     community = _community(request, code)
     branches = list(
@@ -147,7 +147,7 @@ def _act(request, community: Area, form: forms.Form, action) -> object:
 
 
 @require_POST
-@login_required
+@signed_in_view
 def set_up(request, code):
     community = _community(request, code)
     form = SetUpBranchForm(request.POST, community=community)
@@ -168,7 +168,7 @@ def set_up(request, code):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def join(request, code):
     community = _community(request, code)
     form = JoinBranchForm(request.POST, community=community)
@@ -181,7 +181,7 @@ def join(request, code):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def file(request, code):
     community = _community(request, code)
     form = FileWithStreetForm(request.POST, community=community)

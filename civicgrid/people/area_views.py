@@ -14,7 +14,6 @@ import re
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from civicgrid.areas.models import Area, Household, Level
 from civicgrid.areas.templatetags.area_maps import render_map
+from civicgrid.core.access import signed_in_view
 
 from . import policy
 from .models import Resident, Role, RoleAssignment
@@ -197,7 +197,7 @@ def map_shows_grids(area: Area) -> bool:
 # ---------------------------------------------------------------- pages
 
 
-@login_required
+@signed_in_view
 def browse(request):
     """Start from the user's broadest area; with several, list them."""
     areas = policy.home_areas(request.user)
@@ -206,7 +206,7 @@ def browse(request):
     return render(request, "areas/browse.html", {"areas": areas})
 
 
-@login_required
+@signed_in_view
 def detail(request, code):
     area = get_object_or_404(Area, code=code)
     user = request.user

@@ -6,16 +6,16 @@ It lives in `people` (the roles and scopes are people's); `core` keeps only the 
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from civicgrid.core import views as core_views
+from civicgrid.core.access import signed_in_view
 
 from . import policy
 
 
-@login_required
+@signed_in_view
 def home(request: HttpRequest) -> HttpResponse:
     """A home page made for the user's main role: their areas and their work."""
     role = policy.main_role(request.user)

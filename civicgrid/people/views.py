@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Household, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.core.models import AccessLog
 from civicgrid.core.pii import log_unmasked_view
 
@@ -105,14 +105,14 @@ def _household_page(request, household, *, form=None, unmasked=(), logs=(), stat
     )
 
 
-@login_required
+@signed_in_view
 def household(request, pk):
     return _household_page(request, _household_for(request.user, pk))
 
 
 @never_cache
 @require_POST
-@login_required
+@signed_in_view
 def unmask(request, pk):
     """Show a household's members in full, for a stated reason; every reveal is logged first."""
     household = _household_for(request.user, pk)
@@ -167,7 +167,7 @@ def filter_access_log(qs, data: dict):
     return qs
 
 
-@login_required
+@signed_in_view
 def access_log(request):
     if not policy.is_admin(request.user):
         raise PermissionDenied

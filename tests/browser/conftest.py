@@ -5,7 +5,10 @@ Fixtures for every app's browser tests:
   page          a fresh desktop-sized context per test, in Chinese (zh-hans)
   phone_page    a fresh phone-sized context (390×844, touch) per test, in Chinese
   login         login(page, username, password=None) signs in through the real login form
-                (the conftest personas' password is "pw-<username>")
+                (the conftest personas' password is "pw-<username>"), then, for staff who need
+                two-factor login, through the real second step: it sets up an authenticator on the
+                enrol page (reading the key shown there) or enters the current TOTP code
+  totp_code     totp_code(secret_bytes, last_t=-1) the authenticator's code for now (RFC 6238)
   shot          shot(page, name) saves a full-page screenshot under $CIVICGRID_SCREENSHOTS, if set
 
 Tests use pytest-django's `live_server` (transactional; the in-memory SQLite test database is shared
@@ -100,6 +103,52 @@ def phone_page(browser, live_server, django_db_serialized_rollback):
     context.close()
 
 
+def totp_code(key: bytes, last_t: int = -1) -> str:
+    """The six-digit code an authenticator app shows now for `key` (RFC 6238, 30 s steps).
+
+    A device accepts each time step once (django-otp remembers the last one used) and one step of
+    drift: when this step was used already, the next step's code is given, or we wait for it.
+    """
+    import time
+
+    from django_otp.oath import hotp
+
+    now_t = int(time.time()) // 30
+    if last_t >= now_t + 1:
+        time.sleep(30 - time.time() % 30 + 0.2)
+        now_t += 1
+    step = max(now_t, last_t + 1)
+    return f"{hotp(key, step, digits=6):06d}"  # TOTP is HOTP of the time step
+
+
+@pytest.fixture(name="totp_code")
+def totp_code_fixture():
+    return totp_code
+
+
+def pass_second_factor(page, username: str) -> None:
+    """On the verify or enrol page after the password: enter a right code, as a person would."""
+    import base64
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if "/account/two-factor/set-up/" in page.url:
+        secret = page.inner_text("#totp-secret").strip()
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        page.fill("input[name=code]", totp_code(key))
+        with page.expect_navigation():
+            page.click("#enrol-form button.primary")
+        assert page.locator("#recovery-codes li").count() == 10
+        with page.expect_navigation():
+            page.click("main a.button.primary")
+    elif "/account/verify/" in page.url:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.fill("input[name=code]", totp_code(device.bin_key, device.last_t))
+        with page.expect_navigation():
+            page.click("#verify-form button.primary")
+    assert "/account/" not in page.url, f"two-factor login failed for {username}"
+
+
 @pytest.fixture
 def login(live_server):
     def login(page, username: str, password: str | None = None):
@@ -109,6 +158,7 @@ def login(live_server):
         with page.expect_navigation():
             page.click("main form button.primary")
         assert "/login/" not in page.url, f"login failed for {username}"
+        pass_second_factor(page, username)
         return page
 
     return login

@@ -8,7 +8,6 @@ checks the channel and scope again; these pages only choose what to offer whom.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Role
 
@@ -130,7 +130,7 @@ def _saved_message(request, result, what: str) -> None:
         )
 
 
-@login_required
+@signed_in_view
 @require_http_methods(["GET", "POST"])
 def field_report(request):
     """From a patrol or a household visit: report a problem, record a matter settled on the spot
@@ -224,7 +224,7 @@ def _grid_of(d: dict):
     return None
 
 
-@login_required
+@signed_in_view
 @require_http_methods(["GET", "POST"])
 def desk(request):
     """Hotline operator and petition desk: enter a case for a caller or a letter, with its channel.

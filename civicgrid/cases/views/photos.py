@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from civicgrid.core.access import keyed_view
+
 from .. import policy, services
 from ..models import Attachment
 
@@ -34,6 +36,7 @@ def _send(attachment: Attachment) -> FileResponse:
     return response
 
 
+@keyed_view
 @require_GET
 def photo(request, pk: int):
     attachment = get_object_or_404(Attachment.objects.select_related("case"), pk=pk)
@@ -43,6 +46,7 @@ def photo(request, pk: int):
     return _send(attachment)
 
 
+@keyed_view
 @require_GET
 def follow_photo(request, token: str, pk: int):
     """A photo of the followed case or of the main case it was merged into."""

@@ -12,7 +12,6 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
 from django.http import Http404, JsonResponse
@@ -25,6 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.core import ratelimit
+from civicgrid.core.access import keyed_view, public_view, signed_in_view
+from civicgrid.core.clientaddr import client_ip
 from civicgrid.people.models import Resident
 
 from .. import rollups, services
@@ -123,6 +124,7 @@ def _picked_id(form, name: str) -> str:
     return str(getattr(value, "pk", value) or "")
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def report(request):
     """一键上报: photos, a description, the place and an optional contact, in one step."""
@@ -188,7 +190,7 @@ def _anonymous_report_allowed(request) -> bool:
     """Reports without an account are limited per address, so a script cannot flood the queues."""
     if request.user.is_authenticated:
         return True
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     return ratelimit.hit(f"report:{address}", settings.CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR, 3600).allowed
 
 
@@ -198,6 +200,7 @@ def _max_mb() -> int:
     return MAX_BYTES // (1024 * 1024)
 
 
+@public_view
 def report_done(request, pk: int):
     """The reference code and the private follow link, right after a report (this browser only)."""
     token = _remembered(request).get(str(pk))
@@ -214,6 +217,7 @@ def report_done(request, pk: int):
     )
 
 
+@public_view
 @require_GET
 @cache_control(public=True, max_age=300)
 def places(request):
@@ -228,6 +232,7 @@ def places(request):
     return JsonResponse({"buildings": buildings_under(area)}, json_dumps_params={"ensure_ascii": False})
 
 
+@public_view
 @require_GET
 def where(request):
     """Which community and grid a point (the browser's WGS84 location) lies in."""
@@ -341,6 +346,7 @@ def _follow(request, case: Case, *, token: str | None):
     return _private(render(request, "cases/public/follow.html", context))
 
 
+@keyed_view
 @require_http_methods(["GET", "POST"])
 def follow(request, token: str):
     """The private follow link: whoever holds it sees the case's progress (never contact details)."""
@@ -350,14 +356,14 @@ def follow(request, token: str):
     return _follow(request, case, token=token)
 
 
-@login_required
+@signed_in_view
 @require_http_methods(["GET", "POST"])
 def my_case(request, pk: int):
     case = get_object_or_404(Case, pk=pk, reporter_user=request.user)
     return _follow(request, case, token=None)
 
 
-@login_required
+@signed_in_view
 def mine(request):
     """My reports: every case the signed-in resident reported, newest first."""
     page = _page_number(request)
@@ -411,6 +417,7 @@ def hidden_category_ids() -> list[int]:
     )
 
 
+@public_view
 def wall_index(request):
     """Pick a street (or go straight to it when there is only one)."""
     streets = list(
@@ -427,6 +434,7 @@ def wall_index(request):
 WALL_TABS = ("all", "open", "done")
 
 
+@public_view
 def wall(request, code: str):
     """问题墙 + 回音壁 for a street, community or grid: what was raised, done and in progress, and
     the latest public cases with what was done, without personal details. Open to everyone."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Q
@@ -25,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.core.pii import log_unmasked_view, mask_email, mask_name, mask_phone
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
@@ -50,7 +50,7 @@ def is_staff(user) -> bool:
 
 
 def staff_required(view):
-    @login_required
+    @signed_in_view
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not is_staff(request.user):

@@ -6,12 +6,13 @@ The unread count shows next to the inbox link in the top bar (staff_registration
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+
+from civicgrid.core.access import signed_in_view
 
 from .. import services
 from ..models import InboxMessage
@@ -26,7 +27,7 @@ def unread_count(user) -> int:
     return InboxMessage.objects.filter(user=user, read_at__isnull=True).count()
 
 
-@login_required
+@signed_in_view
 def inbox(request):
     user = request.user
     qs = InboxMessage.objects.filter(user=user).select_related("case").order_by("-created_at", "-id")
@@ -47,7 +48,7 @@ def inbox(request):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def inbox_read(request):
     """Mark one message (`message`) or all unread ones (`all`) as read."""
     if request.POST.get("all"):

@@ -6,7 +6,7 @@
    - Photos: thumbnails, and a warning before sending when there are too many or too large ones.
    - One submit only: the button is disabled while sending (the hidden client key makes a retry
      safe anyway).
-   - Copy buttons: [data-copy="<input id>"].
+   - Copy buttons: [data-copy="<input id>"]; a read-only [data-select-on-focus] field selects itself.
    All texts come from data-* attributes written by the (translated) templates. */
 (function () {
   "use strict";
@@ -167,5 +167,10 @@
         document.execCommand("copy"); done();
       }
     });
+  });
+
+  // The page's Content-Security-Policy allows no inline handlers: behaviours are attached here.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-select-on-focus]"), function (input) {
+    input.addEventListener("focus", function () { input.select(); });
   });
 })();
