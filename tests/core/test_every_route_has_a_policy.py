@@ -49,7 +49,8 @@ def _rest_class(callback):
 
 
 @pytest.mark.parametrize(
-    "route,callback", [(r, cb) for r, _, cb in ALL if _rest_class(cb) is not None], ids=lambda v: str(v)[:60]
+    "route,callback",
+    [pytest.param(r, cb, id=r) for r, _, cb in ALL if _rest_class(cb) is not None],
 )
 def test_rest_views_permissions_match_their_declared_policy(route, callback):
     cls = _rest_class(callback)
