@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "civicgrid.party",
     "civicgrid.cases",
     "civicgrid.accounts",
+    "civicgrid.indices",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("party/", include("civicgrid.party.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
+    path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),
     path("open311/", include("civicgrid.open311.urls")),
 ]
