@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, time
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import Http404, JsonResponse
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups, workflow
 from civicgrid.cases.models import Case, CaseEvent, CategoryRollup
+from civicgrid.core.access import signed_in_view
 from civicgrid.indices import policy as indices_policy
 from civicgrid.indices import reports as indices_reports
 from civicgrid.indices.models import Colour, IndexDefinition
@@ -45,7 +45,7 @@ def _area_or_403(request, code: str) -> Area:
     return area
 
 
-@login_required
+@signed_in_view
 def command_home(request):
     areas = [a for a in indices_policy.command_areas(request.user) if a.level in COMMAND_LEVELS]
     if not areas:
@@ -131,7 +131,7 @@ def _heat(area: Area, children: list[Area], period, category_id: int | None) -> 
     return fills
 
 
-@login_required
+@signed_in_view
 def command(request, code: str):
     area = _area_or_403(request, code)
     lang = translation.get_language()
@@ -196,7 +196,7 @@ def command(request, code: str):
     )
 
 
-@login_required
+@signed_in_view
 def command_live(request, code: str):
     area = _area_or_403(request, code)
     return JsonResponse(live_figures(area))

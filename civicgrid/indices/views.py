@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
@@ -50,7 +50,7 @@ def _index_or_403(request, code: str) -> IndexDefinition:
     return index
 
 
-@login_required
+@signed_in_view
 def index_list(request):
     if not policy.can_read_indices(request.user):
         raise PermissionDenied
@@ -61,7 +61,7 @@ def index_list(request):
     return render(request, "indices/list.html", {"indices": indices, "colour_roots": colour_roots[:5]})
 
 
-@login_required
+@signed_in_view
 def index_detail(request, code: str):
     index = _index_or_403(request, code)
     lang = _lang()
@@ -109,7 +109,7 @@ def _draft_from_post(post) -> list[dict]:
     return rows
 
 
-@login_required
+@signed_in_view
 def index_edit(request, code: str):
     index = _index_or_403(request, code)
     if not policy.may(request.user, "edit_index", index.owner):
@@ -151,7 +151,7 @@ def index_edit(request, code: str):
     )
 
 
-@login_required
+@signed_in_view
 @require_POST
 def index_rollback(request, code: str):
     index = _index_or_403(request, code)
@@ -164,7 +164,7 @@ def index_rollback(request, code: str):
     return redirect("indices:detail", code=index.code)
 
 
-@login_required
+@signed_in_view
 @require_POST
 def index_publish(request, code: str):
     index = _index_or_403(request, code)
@@ -184,7 +184,7 @@ def _issue(request, code: str, number: int) -> IndexIssue:
     )
 
 
-@login_required
+@signed_in_view
 def issue_detail(request, code: str, number: int):
     issue = _issue(request, code, number)
     lang = _lang()
@@ -200,7 +200,7 @@ def issue_detail(request, code: str, number: int):
     )
 
 
-@login_required
+@signed_in_view
 def issue_xlsx(request, code: str, number: int):
     issue = _issue(request, code, number)
     response = HttpResponse(
@@ -211,7 +211,7 @@ def issue_xlsx(request, code: str, number: int):
     return response
 
 
-@login_required
+@signed_in_view
 def issue_pdf(request, code: str, number: int):
     issue = _issue(request, code, number)
     response = HttpResponse(export.pdf(issue, _lang()), content_type="application/pdf")
@@ -224,7 +224,7 @@ def issue_pdf(request, code: str, number: int):
 LEGEND = [(c.value, c.label) for c in Colour]
 
 
-@login_required
+@signed_in_view
 def colour_map(request, code: str):
     area = get_object_or_404(Area, code=code)
     if not people_policy.can_view_area_detail(request.user, area) or not policy.can_read_indices(
@@ -279,7 +279,7 @@ def _my_grids(user) -> list[Area]:
     ]
 
 
-@login_required
+@signed_in_view
 def admission(request):
     user = request.user
     if not policy.sees_admission(user):
@@ -334,7 +334,7 @@ def _date(value) -> date:
         raise ValidationError([_("“%(value)s” is not a date.") % {"value": value or ""}]) from None
 
 
-@login_required
+@signed_in_view
 def admission_new(request):
     user = request.user
     departments = _my_departments(user)
@@ -388,7 +388,7 @@ def admission_new(request):
     )
 
 
-@login_required
+@signed_in_view
 def admission_detail(request, pk: int):
     req = get_object_or_404(AdmissionRequest.objects.select_related("department", "district"), pk=pk)
     user = request.user
@@ -470,7 +470,7 @@ def _grid_worker(grid: Area, user_id):
     raise ValidationError([_("Choose the grid worker of %(grid)s.") % {"grid": grid.name}])
 
 
-@login_required
+@signed_in_view
 @require_POST
 def task_done(request, pk: int):
     task = get_object_or_404(GridTask, pk=pk)
