@@ -214,6 +214,22 @@ def _read_geometry(errors: _Errors, f: _Feature) -> None:
     f.shape = shape
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _no_nul(number: int, texts: list[str]) -> list[str]:
+    if any("\x00" in t for t in texts):
+        raise ValueError(_("row %(row)d contains a NUL character") % {"row": number})
+    return texts
+
+
 def _load_json(source) -> object:
     if isinstance(source, dict):
         return source
@@ -245,6 +261,9 @@ def import_areas(source, *, progress: Progress = quiet) -> ImportResult:
         props = raw.get("properties") if isinstance(raw, dict) else None
         if not isinstance(props, dict):
             errors.add(row, "properties", _("a feature needs properties"))
+            continue
+        if _has_nul(raw):  # PostgreSQL stores no NUL character in text or JSON
+            errors.add(row, "properties", _("a feature contains a NUL character"))
             continue
         f = _Feature(
             row=row,
@@ -399,7 +418,7 @@ def read_table(source, fmt: str | None = None) -> Iterator[tuple[int, dict[str, 
             rows = workbook.worksheets[0].iter_rows(values_only=True)
             header = [_cell_text(v).lower() for v in next(rows, ())]
             for number, values in enumerate(rows, start=2):
-                texts = [_cell_text(v) for v in values]
+                texts = _no_nul(number, [_cell_text(v) for v in values])
                 if any(texts):
                     yield number, dict(zip(header, texts, strict=False))
         finally:
@@ -417,7 +436,7 @@ def read_table(source, fmt: str | None = None) -> Iterator[tuple[int, dict[str, 
         reader = csv.reader(fh)
         header = [h.strip().lower() for h in next(reader, [])]
         for number, values in enumerate(reader, start=2):
-            texts = [sys.intern(v.strip()) for v in values]  # codes and names repeat row after row
+            texts = _no_nul(number, [sys.intern(v.strip()) for v in values])  # codes and names repeat
             if any(texts):
                 yield number, dict(zip(header, texts, strict=False))
     finally:

@@ -121,3 +121,16 @@ def test_any_text_as_a_geojson_file_is_refused_cleanly(city, text):
 @pytest.mark.parametrize("payload", ['{"type": "FeatureCollection", "features": 1}', json.dumps([1, 2])])
 def test_odd_but_valid_json_is_refused_with_named_errors(city, payload):
     assert _outcome(import_areas, io.StringIO(payload)) == "rejected"
+
+
+def test_a_nul_character_is_refused_with_a_named_error_not_a_database_error(city, tmp_path):
+    """Found by the fuzzer on PostgreSQL, which stores no NUL in text: refused like any bad value."""
+    feature = {"type": "Feature", "properties": {"level": "community", "code": "330106001003\x00",
+               "name": "新社区", "parent_code": "330106001"}, "geometry": None}  # fmt: skip
+    assert _outcome(import_areas, {"type": "FeatureCollection", "features": [feature]}) == "rejected"
+    path = tmp_path / "households.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        writer.writerow(row("B02", room="1\x0001"))
+    assert _outcome(import_households, path) == "rejected"

@@ -48,10 +48,10 @@ def _rest_class(callback):
     return getattr(callback, "cls", None)
 
 
-@pytest.mark.parametrize(
-    "route,callback",
-    [pytest.param(r, cb, id=r) for r, _, cb in ALL if _rest_class(cb) is not None],
-)
+REST = [(route, cb) for route, _, cb in ALL if _rest_class(cb) is not None]
+
+
+@pytest.mark.parametrize("route,callback", REST, ids=[route for route, _ in REST])
 def test_rest_views_permissions_match_their_declared_policy(route, callback):
     cls = _rest_class(callback)
     permissions = list(cls.permission_classes)

@@ -35,7 +35,10 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/", "/cases/work/", "/areas/", "/dashboard/", "/admin/"])
+@pytest.mark.parametrize(
+    "path",
+    [*PAGES, "/", "/cases/work/", "/areas/", "/dashboard/", "/dashboard/command/", "/indices/", "/admin/"],
+)
 def test_no_page_has_an_inline_script_or_handler(client, people, path):
     client.force_login(people.admin)
     response = client.get(path, follow=True)
