@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from civicgrid.core import printing
 
@@ -69,7 +69,7 @@ def template_for(dispute) -> dict:
 
 
 def _party_line(p) -> str:
-    kind = _("organisation") if p.kind == PartyKind.ORGANISATION else _("person")
+    kind = pgettext("mediation party", "organisation") if p.kind == PartyKind.ORGANISATION else _("person")
     line = f"{p.name}（{kind}）"
     if p.phone:
         line += f" {p.phone}"
@@ -83,6 +83,7 @@ def pdf(dispute) -> bytes:
     applicants = [p for p in parties if p.side == PartySide.APPLICANT]
     respondents = [p for p in parties if p.side == PartySide.RESPONDENT]
     confirmed = {c.party_id: c for c in agreement.confirmations.all()}
+    confirmed_word = _("confirmed")
     mediators = [a.mediator.name for a in dispute.assignments.select_related("mediator")]
     schedule = [[i["date"], i["what"]] for i in agreement.schedule or []]
     blocks = [
@@ -118,7 +119,7 @@ def pdf(dispute) -> bytes:
             [
                 f"{p.name}"
                 + (
-                    f"（{_('confirmed')} {timezone.localtime(confirmed[p.pk].at):%Y-%m-%d}）"
+                    f"（{confirmed_word} {timezone.localtime(confirmed[p.pk].at):%Y-%m-%d}）"
                     if p.pk in confirmed
                     else ""
                 )

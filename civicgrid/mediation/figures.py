@@ -157,10 +157,11 @@ def breakdown(
 # Columns of the tables (key, label, kind) — the page and the Excel export use the same.
 def columns():
     from django.utils.translation import gettext_lazy as _
+    from django.utils.translation import pgettext_lazy
 
     return [
         ("taken_in", _("Taken in"), "count"),
-        ("closed", _("Closed"), "count"),
+        ("closed", pgettext_lazy("mediation figures", "Closed"), "count"),
         ("agreed", _("Agreed"), "count"),
         ("failed", _("Failed"), "count"),
         ("withdrawn", _("Withdrawn"), "count"),

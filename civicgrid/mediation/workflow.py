@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class State(models.TextChoices):
@@ -127,7 +128,7 @@ POOLS_FOR_TYPE = {
 
 class PartyKind(models.TextChoices):
     PERSON = "person", _("person")
-    ORGANISATION = "organisation", _("organisation")
+    ORGANISATION = "organisation", pgettext_lazy("mediation party", "organisation")
 
 
 class PartySide(models.TextChoices):
@@ -156,7 +157,7 @@ class ConfirmMethod(models.TextChoices):
 
 
 class JudicialResult(models.TextChoices):
-    PENDING = "pending", _("pending")
+    PENDING = "pending", pgettext_lazy("judicial confirmation", "pending")
     CONFIRMED = "confirmed", _("confirmed valid")  # 裁定有效
     REJECTED = "rejected", _("rejected")  # 驳回申请
 

@@ -52,16 +52,27 @@ def med(city, people):
     # The street centre's roster.
     m.committee_user = user("mediator_wang")
     m.committee = services.enrol_mediator(
-        m.street_centre, m.committee_user, name="王调解", pool="committee", types=["neighbours"], organisation="北山街道办"
+        m.street_centre,
+        m.committee_user,
+        name="王调解",
+        pool="committee",
+        types=["neighbours"],
+        organisation="北山街道办",
     )
     m.lawyer_user = user("mediator_li")
-    m.lawyer = services.enrol_mediator(m.street_centre, m.lawyer_user, name="李律师", pool="legal", organisation="明德律师事务所")
+    m.lawyer = services.enrol_mediator(
+        m.street_centre, m.lawyer_user, name="李律师", pool="legal", organisation="明德律师事务所"
+    )
     m.deputy_user = user("mediator_zhao")
     m.deputy = services.enrol_mediator(m.street_centre, m.deputy_user, name="赵代表", pool="deputy")
     m.county_pro_user = user("mediator_qian")
-    m.county_pro = services.enrol_mediator(m.county_centre, m.county_pro_user, name="钱调解员", pool="professional", types=["labour"])
+    m.county_pro = services.enrol_mediator(
+        m.county_centre, m.county_pro_user, name="钱调解员", pool="professional", types=["labour"]
+    )
     m.unassigned_user = user("mediator_sun")
-    m.unassigned = services.enrol_mediator(m.street_centre, m.unassigned_user, name="孙调解", pool="committee")
+    m.unassigned = services.enrol_mediator(
+        m.street_centre, m.unassigned_user, name="孙调解", pool="committee"
+    )
     return m
 
 
@@ -95,12 +106,18 @@ def agreed(med, take_in):
     def make(**fields):
         d = take_in(**fields)
         services.assign(d, med.committee, med.window)
-        s = services.schedule_session(d, med.committee_user, starts_at=services._now() + timedelta(hours=2), place="调解室")
+        s = services.schedule_session(
+            d, med.committee_user, starts_at=services._now() + timedelta(hours=2), place="调解室"
+        )
         parties = list(d.parties.all())
         services.record_session(s, med.committee_user, present=parties, notes="双方到场", outcome="agreement")
         day = (services._now() + timedelta(days=10)).date().isoformat()
         services.draft_agreement(
-            d, med.committee_user, facts="漏水", terms="302室修好防水层", schedule=[{"date": day, "what": "修好防水层"}]
+            d,
+            med.committee_user,
+            facts="漏水",
+            terms="302室修好防水层",
+            schedule=[{"date": day, "what": "修好防水层"}],
         )
         for p in parties:
             services.confirm_party(d, p, med.committee_user, method="signature")
