@@ -107,8 +107,11 @@ def _collect(q: Q, group: str | None) -> dict:
     sums = {k: Sum(k) for k in (*COUNTERS, "close_days")}
     fields = [GROUP_FIELD[group]] if group else []
     out: dict = defaultdict(Figures)
-    rows = DisputeRollup.objects.filter(q).values(*fields).annotate(**sums).order_by(*fields)
+    qs = DisputeRollup.objects.filter(q)
+    rows = [qs.aggregate(**sums)] if not fields else qs.values(*fields).annotate(**sums).order_by(*fields)
     for r in rows:
+        if not fields and r["taken_in"] is None:
+            continue
         key = r[fields[0]] if fields else None
         f = out[key]
         for k in (*COUNTERS, "close_days"):
@@ -147,10 +150,12 @@ def breakdown(
         return sorted(rows, key=lambda r: r.label)
     if by == "level":
         order = {v: i for i, v in enumerate(Level.values)}
-        return [Row(k, Level(k).label, got[k]) for k in sorted(got, key=lambda k: order.get(k, 99))]
+        return [Row(k, str(Level(k).label), got[k]) for k in sorted(got, key=lambda k: order.get(k, 99))]
     if by == "type":
         order = {v: i for i, v in enumerate(DisputeType.values)}
-        return [Row(k, DisputeType(k).label, got[k]) for k in sorted(got, key=lambda k: order.get(k, 99))]
+        return [
+            Row(k, str(DisputeType(k).label), got[k]) for k in sorted(got, key=lambda k: order.get(k, 99))
+        ]
     return [Row(k, f"{k:%Y-%m}", got[k]) for k in sorted(got)]
 
 
