@@ -16,9 +16,14 @@ from playwright.sync_api import expect
 
 from civicgrid.core.workcalendar import add_working_days
 from civicgrid.mediation.models import Dispute
-from tests.mediation.conftest import med  # noqa: F401 (fixture)
+from tests.mediation.conftest import build_mediation
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def med(city, people):
+    return build_mediation(city, people)
 
 
 def slot(days: int, hour: int) -> str:
@@ -28,7 +33,7 @@ def slot(days: int, hour: int) -> str:
 
 def test_a_walk_in_dispute_through_two_sessions_to_a_printed_agreement_and_a_follow_up(
     page, live_server, login, med, shot
-):  # noqa: F811
+):
     login(page, "window_street")
     page.goto(f"{live_server.url}/mediation/intake/")
     form = page.locator("#intake-form")

@@ -29,6 +29,11 @@ def monday_morning():
 
 @pytest.fixture
 def med(city, people):
+    return build_mediation(city, people)
+
+
+def build_mediation(city, people):
+    """The centres, staff and roster described above (also used by the browser test)."""
     m = SimpleNamespace()
 
     def user(name):
