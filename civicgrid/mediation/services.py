@@ -12,6 +12,7 @@ through the public functions of civicgrid.cases.services only.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -133,7 +134,10 @@ class _Move:
 
     def __init__(self, dispute, action: str, by, expected_version: int | None = None, *, system=False):
         self.action, self.by = action, by
-        self.dispute = Dispute.objects.select_for_update().select_related("centre").get(pk=_id(dispute))
+        # Lock the dispute's row only (not its centre's: disputes of one centre are worked in parallel).
+        self.dispute = (
+            Dispute.objects.select_for_update(of=("self",)).select_related("centre").get(pk=_id(dispute))
+        )
         if expected_version is not None and int(expected_version) != self.dispute.version:
             raise DisputeConflict()
         if not system:
@@ -367,7 +371,7 @@ def intake(
         )
     due, remind = time_limit(dispute_type, now)
     dispute = Dispute(
-        ref=f"tmp-{now.timestamp()}-{centre.pk}",
+        ref=f"tmp-{uuid.uuid4().hex}",  # replaced by the numbered reference once the row has its id
         centre=centre,
         path=centre.path,
         level=centre.level,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.cases import policy as cases_policy
 from civicgrid.cases.models import Case
+from civicgrid.cases.views.staff_inbox import unread_count
 from civicgrid.core import pii
 
 from . import agreements, figures, forms, policy, services
@@ -62,6 +63,7 @@ def index(request):
             "can_intake": policy.intake_centres(user).exists(),
             "mine": mine,
             "now": timezone.now(),
+            "unread": unread_count(user),
         },
     )
 
@@ -516,5 +518,6 @@ def home_panel(request, role):
             "mine": mine,
             "follow_ups": due,
             "can_intake": policy.intake_centres(user).exists(),
+            "unread": unread_count(user),
         }
     ]
