@@ -68,7 +68,7 @@ def add_disputes(n: int, now) -> None:
         "level": f"({levels})[1 + mod(g / 3, {k})]",
         "channel": "(ARRAY['walk_in','walk_in','police','court','case'])[1 + mod(g, 5)]",
         "channel_ref": "''",
-        "dispute_type": arr(TYPES, True) + f"[1 + mod(g / 7, {len(TYPES)})]",
+        "dispute_type": "(" + arr(TYPES, True) + f")[1 + mod(g / 7, {len(TYPES)})]",
         "summary": "'纠纷'",
         "facts": "''",
         "urgency": "'normal'",

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from civicgrid.cases.models import InboxMessage
 from civicgrid.core import outbox
 from civicgrid.mediation import services
 from civicgrid.mediation.models import DisputeEvent, FollowUp
@@ -53,6 +54,9 @@ def test_a_walk_in_dispute_goes_from_intake_to_a_performed_agreement(med, take_i
     actions = list(DisputeEvent.objects.filter(dispute=d).values_list("action", flat=True))
     assert actions[:3] == ["intake", "assign", "add_mediator"] and actions[-1] == "record_follow_up"
     outbox.drain()
+    # The session notice reached both mediators' inboxes with its SMS-ready text.
+    for user in (med.committee_user, med.lawyer_user):
+        assert InboxMessage.objects.filter(user=user, text__contains=first.sms_text[:30]).exists()
 
 
 def test_a_failed_mediation_states_the_reason_and_the_route_onward(med, take_in):
