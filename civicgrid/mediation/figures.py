@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 from django.db.models import Q, Sum
@@ -61,7 +62,7 @@ class Figures:
     def mean_days(self) -> float | None:
         return self.close_days / self.closed if self.closed else None
 
-    @property
+    @cached_property
     def median_days(self) -> float | None:
         n = sum(self.histogram.values())
         if not n:
