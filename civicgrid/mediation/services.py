@@ -371,7 +371,7 @@ def intake(
         )
     due, remind = time_limit(dispute_type, now)
     dispute = Dispute(
-        ref=f"tmp-{uuid.uuid4().hex}",  # replaced by the numbered reference once the row has its id
+        ref=f"tmp-{uuid.uuid4().hex[:26]}",  # replaced by the numbered reference once the row has its id
         centre=centre,
         path=centre.path,
         level=centre.level,
