@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "civicgrid.cases",
     "civicgrid.indices",
     "civicgrid.accounts",
+    "civicgrid.mediation",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("people/", include("civicgrid.people.urls")),
     path("party/", include("civicgrid.party.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("mediation/", include("civicgrid.mediation.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),

@@ -46,6 +46,16 @@ ACCOUNTS = (
 )
 BY_ROLE = {a.role: a for a in ACCOUNTS}
 
+# Accounts a later demo step adds for roles held outside people.Role (mediation's mediator and centre
+# head): each step registers a function returning [role in Chinese, in English, username, scope]
+# rows for the accounts it made; account_rows() lists them after the role accounts.
+EXTRA_ACCOUNT_ROWS: list = []
+
+
+def register_accounts(rows_fn) -> None:
+    if rows_fn not in EXTRA_ACCOUNT_ROWS:
+        EXTRA_ACCOUNT_ROWS.append(rows_fn)
+
 
 def demo_email(username: str) -> str:
     return f"{username}@{DEMO_EMAIL_DOMAIN}"
@@ -100,6 +110,11 @@ def account_rows() -> list[list[str]]:
             continue
         assignment = held.get((user.pk, account.role))
         rows.append([account.zh, account.en, account.username, DEMO_PASSWORD, _scope_text(assignment)])
+    from civicgrid.demo.steps import load_all
+
+    load_all()  # the steps register their extra accounts when imported
+    for rows_fn in EXTRA_ACCOUNT_ROWS:
+        rows += [[zh, en, username, DEMO_PASSWORD, scope] for zh, en, username, scope in rows_fn()]
     return rows
 
 
