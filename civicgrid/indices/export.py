@@ -3,43 +3,15 @@
 from __future__ import annotations
 
 import io
-import os
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from civicgrid.core.printing import font_name
+
 from .models import IndexIssue
 from .scoring import Indicator
-
-# A TrueType CJK font embedded in the PDF when the machine has one (Debian: fonts-wqy-zenhei,
-# fonts-noto-cjk); otherwise reportlab's built-in Adobe CID font, which every PDF reader can show.
-CJK_FONT_FILES = [
-    os.environ.get("CIVICGRID_CJK_FONT", ""),
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-]
-
-
-def cjk_font() -> str:
-    """Register and return the name of a font that draws Chinese."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "CivicgridCJK" in pdfmetrics.getRegisteredFontNames():
-        return "CivicgridCJK"
-    for path in CJK_FONT_FILES:
-        if path and os.path.exists(path):
-            try:
-                pdfmetrics.registerFont(TTFont("CivicgridCJK", path, subfontIndex=0))
-                return "CivicgridCJK"
-            except Exception:  # noqa: BLE001 - a broken font file: try the next one
-                continue
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def _title(issue: IndexIssue) -> str:
@@ -110,7 +82,7 @@ def pdf(issue: IndexIssue, lang=None) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = cjk_font()
+    font = font_name()
     indicators = _columns(issue, lang)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -26,6 +25,7 @@ from civicgrid.cases import policy as cases_policy
 from civicgrid.cases.models import Case
 from civicgrid.cases.views.staff_inbox import unread_count
 from civicgrid.core import pii
+from civicgrid.core.access import signed_in_view
 
 from . import agreements, figures, forms, policy, services
 from .models import Agreement, Centre, Dispute, FollowUp, Mediator, Session
@@ -38,7 +38,7 @@ def _messages(exc) -> str:
     return str(exc)
 
 
-@login_required
+@signed_in_view
 def index(request):
     user = request.user
     if not (policy.works_mediation(user) or policy.can_read_figures(user)):
@@ -78,7 +78,7 @@ def _parties_from(request) -> tuple[list, list[dict]]:
     return pforms, rows
 
 
-@login_required
+@signed_in_view
 def intake(request, case_pk: int | None = None):
     user = request.user
     case = None
@@ -213,12 +213,12 @@ def dispute_page(request, d: Dispute, *, error: str = "", unmasked=None, status:
     )
 
 
-@login_required
+@signed_in_view
 def dispute_detail(request, pk: int):
     return dispute_page(request, _dispute_for(request.user, pk))
 
 
-@login_required
+@signed_in_view
 @require_POST
 def reveal(request, pk: int):
     d = _dispute_for(request.user, pk)
@@ -237,7 +237,7 @@ def _version(request):
     return int(v) if v and v.isdigit() else None
 
 
-@login_required
+@signed_in_view
 @require_POST
 def act(request, pk: int, action: str):
     """Every action form of the dispute page posts here; the service decides."""
@@ -346,7 +346,7 @@ def _valid(form) -> None:
         raise ValidationError(" ".join(errors))
 
 
-@login_required
+@signed_in_view
 def agreement_pdf(request, pk: int):
     d = _dispute_for(request.user, pk)
     if not policy.can_view_parties(request.user, d):
@@ -389,7 +389,7 @@ def _period(form) -> tuple[date, date]:
     return start.replace(day=1), end
 
 
-@login_required
+@signed_in_view
 def figures_page(request):
     user = request.user
     if not policy.can_read_figures(user):
