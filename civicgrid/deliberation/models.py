@@ -419,7 +419,7 @@ class SurveyAnswer(models.Model):
 
 class Meeting(JurisdictionModel):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="meetings")
-    step = models.ForeignKey(TopicStep, on_delete=models.PROTECT, related_name="meetings")
+    step = models.ForeignKey(TopicStep, on_delete=models.CASCADE, related_name="meetings")
     title = models.CharField(_("title"), max_length=120)
     place = models.CharField(_("place"), max_length=120, blank=True)
     scheduled_at = models.DateTimeField(_("scheduled for"))
@@ -526,7 +526,7 @@ class Publication(models.Model):
     """公示: the resolution on the community's public page for a number of days."""
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="publications")
-    step = models.ForeignKey(TopicStep, on_delete=models.PROTECT, related_name="+")
+    step = models.ForeignKey(TopicStep, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(_("resolution"))
     starts_at = models.DateTimeField(_("published from"))
     ends_at = models.DateTimeField(_("published until"))

@@ -116,6 +116,8 @@ def vote(motion, by, *, choice: str, invitation=None) -> Vote:
     m, meeting = _locked_meeting(motion.meeting, None if own else Action.VOTE, by)
     if own:
         policy.check_step(m.topic, Action.VOTE, m.step)
+    elif not policy.runs(by, m.topic.path):
+        raise PermissionDenied(_("Only the member, or the meeting's clerk, can record this vote."))
     if not meeting.is_open:
         raise StepRefused(_("Votes are cast only during the meeting."))
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
