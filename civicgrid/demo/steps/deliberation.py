@@ -262,7 +262,7 @@ def generate(ctx: DemoContext) -> None:
             for n, target in enumerate(plan):
                 title, text = SUBJECTS[subject % len(SUBJECTS)]
                 subject += 1
-                cases_first = index == 0 and n in (0, 1)
+                cases_first = index == 0 and (n == 0 or (target == 3 and plan.index(3) == n))
                 if cases_first:
                     cases = concentrated_cases(
                         p, [text, f"{title}，多次反映未解决", f"{title}，希望社区协调"], n
