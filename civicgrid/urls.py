@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("deliberation/", include("civicgrid.deliberation.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
+    path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),
     path("open311/", include("civicgrid.open311.urls")),
 ]
