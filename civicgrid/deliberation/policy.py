@@ -115,6 +115,17 @@ def can_view(user, topic) -> bool:
     return people_policy.covers(paths, topic.path) or any(p.startswith(topic.path) for p in paths)
 
 
+def can_view_council_page(user, topic) -> bool:
+    """The council's page of a topic (seat labels, research notes, linked cases, meetings): staff in
+    scope and council members; residents use the public page."""
+    if not can_view(user, topic):
+        return False
+    if people_policy.is_admin(user) or holds_seat(user, topic):
+        return True
+    paths = people_policy.scope_paths(user, READERS)
+    return people_policy.covers(paths, topic.path) or any(p.startswith(topic.path) for p in paths)
+
+
 def visible_topics(user, qs=None):
     from .models import Topic
 

@@ -143,7 +143,7 @@ def topic_public(request, pk: int):
             "answered": set(topic.surveys.filter(answers__household=household).values_list("pk", flat=True))
             if household
             else set(),
-            "is_staff_viewer": policy.can_view(user, topic) and not policy.is_resident_of(user, topic),
+            "is_staff_viewer": policy.can_view_council_page(user, topic),
         }
     )
     return render(request, "deliberation/public/topic.html", ctx)
@@ -251,7 +251,7 @@ def index(request):
 
 def _staff_topic(request, pk) -> Topic:
     topic = get_object_or_404(Topic.objects.select_related("community", "procedure"), pk=pk)
-    if not policy.can_view(request.user, topic):
+    if not policy.can_view_council_page(request.user, topic):
         raise PermissionDenied(_("You may not see this topic."))
     return topic
 
@@ -400,7 +400,7 @@ def meeting_page(request, pk: int):
     meeting = get_object_or_404(Meeting.objects.select_related("topic__community", "step__step"), pk=pk)
     topic = meeting.topic
     user = request.user
-    if not policy.can_view(user, topic):
+    if not policy.can_view_council_page(user, topic):
         raise PermissionDenied(_("You may not see this meeting."))
     may_see_votes = policy.can_view_votes(user, topic)
     own = meeting.invitations.filter(user=user).first() if user.is_authenticated else None

@@ -91,3 +91,23 @@ def test_votes_per_member_are_for_the_council_and_the_community_only(walk, peopl
     assert policy.can_view_votes(people.community_staff, topic)
     assert not policy.can_view_votes(people.resident_user, topic)
     assert not policy.can_view_votes(people.dispatcher, topic)
+
+
+def test_residents_use_the_public_page_and_the_council_its_own(
+    walk, people, council, outsider_resident, client, frozen
+):
+    from django.urls import reverse
+
+    topic = walk("collect")
+    council_page = reverse("deliberation:topic", args=[topic.pk])
+    for user, status in (
+        (people.resident_user, 403),
+        (outsider_resident, 403),
+        (council.members["deputies"], 200),
+        (people.community_staff, 200),
+        (people.dispatcher, 200),
+    ):
+        client.force_login(user)
+        assert client.get(council_page).status_code == status, user
+    client.logout()
+    assert client.get(reverse("deliberation:topic_public", args=[topic.pk])).status_code == 200
