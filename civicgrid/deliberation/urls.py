@@ -16,4 +16,5 @@ urlpatterns = [
     path("from-cases/", views.from_cases, name="from_cases"),
     path("joint/", views.joint_meetings, name="joint"),
     path("figures/<str:code>/", views.figures, name="figures"),
+    path("note-photo/<int:pk>/", views.note_photo, name="note_photo"),
 ]

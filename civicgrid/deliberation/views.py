@@ -560,3 +560,23 @@ def figures(request, code: str):
         "deliberation/staff/figures.html",
         {"area": area, "figures": rollups.figures(area), "children": rollups.breakdown(area)},
     )
+
+
+@login_required
+def note_photo(request, pk: int):
+    """A research photo (checked and stripped of metadata when uploaded), for the council's page only."""
+    from django.http import FileResponse
+
+    from .models import ResearchNote
+
+    note = get_object_or_404(ResearchNote.objects.select_related("topic"), pk=pk)
+    if not note.photo or not policy.can_view_council_page(request.user, note.topic):
+        raise Http404
+    try:
+        handle = note.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=note.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
