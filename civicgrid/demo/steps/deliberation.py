@@ -288,19 +288,19 @@ def generate(ctx: DemoContext) -> None:
                 to_order = None if target is None or declined_here else target
                 topic = walk(p, topic, to_order, subject_no=subject, declined=declined_here)
                 made.append(topic.pk)
-                phase.add(_("topics"))
+                phase.add(_("deliberation topics"))
             for compound in p.compounds[:3]:
                 held = services.schedule_joint_meeting(compound, p.staff, scheduled_for=timezone.localdate())
                 services.hold_joint_meeting(held, p.staff, held_on=timezone.localdate(), minutes="通报停车和安全情况",
                                             parties=["branch", "police", "owners", "property"])  # fmt: skip
                 phase.add(_("joint meetings"))
         spread_in_time(made, rng)
-        phase.add(_("figures"), rollups.rebuild())
+        phase.add(_("deliberation figures"), rollups.rebuild())
 
 
 def cleanup(ctx: DemoContext) -> None:
     with ctx.progress.phase(_("deleting the demo deliberation")) as phase, transaction.atomic():
-        phase.add(_("topics"), Topic.objects.count())
+        phase.add(_("deliberation topics"), Topic.objects.count())
         Topic.objects.all().delete()
         JointMeeting.objects.all().delete()
         JointMeetingReminder.objects.all().delete()
