@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicgrid.people",
     "civicgrid.party",
     "civicgrid.cases",
+    "civicgrid.deliberation",
     "civicgrid.indices",
     "civicgrid.accounts",
     "civicgrid.mediation",

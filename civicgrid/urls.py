@@ -23,6 +23,7 @@ urlpatterns = [
     path("party/", include("civicgrid.party.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("mediation/", include("civicgrid.mediation.urls")),
+    path("deliberation/", include("civicgrid.deliberation.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),

@@ -57,6 +57,31 @@ def register_accounts(rows_fn) -> None:
         EXTRA_ACCOUNT_ROWS.append(rows_fn)
 
 
+@dataclass(frozen=True)
+class CouncilAccount:
+    """A seat of the demo community's deliberation council 1+7+X (no role: a seat; demo/steps/deliberation)."""
+
+    username: str
+    seat: str  # deliberation.workflow.SeatKind value
+    zh: str
+    en: str
+
+
+COUNCIL_ACCOUNTS = (
+    CouncilAccount("council_legal", "legal", "法治副书记（议事会法律席）", "legal steward (council)"),
+    CouncilAccount("council_branch", "branch", "议事会党支部委员", "council: Party branch"),
+    CouncilAccount(
+        "council_residents", "residents_committee", "议事会居委会委员", "council: residents' committee"
+    ),
+    CouncilAccount(
+        "council_supervision", "supervision", "议事会居务监督委员", "council: supervision committee"
+    ),
+    CouncilAccount("council_deputy", "deputies", "议事会人大代表", "council: deputy"),
+    CouncilAccount("council_organisations", "organisations", "议事会社会组织代表", "council: organisations"),
+    CouncilAccount("council_respected", "respected", "议事会乡贤", "council: respected resident"),
+)
+
+
 def demo_email(username: str) -> str:
     return f"{username}@{DEMO_EMAIL_DOMAIN}"
 
@@ -115,6 +140,11 @@ def account_rows() -> list[list[str]]:
     load_all()  # the steps register their extra accounts when imported
     for rows_fn in EXTRA_ACCOUNT_ROWS:
         rows += [[zh, en, username, DEMO_PASSWORD, scope] for zh, en, username, scope in rows_fn()]
+    council = get_user_model().objects.filter(username__in=[a.username for a in COUNCIL_ACCOUNTS])
+    present = set(council.values_list("username", flat=True))
+    for account in COUNCIL_ACCOUNTS:
+        if account.username in present:
+            rows.append([account.zh, account.en, account.username, DEMO_PASSWORD, _("council seat")])
     return rows
 
 

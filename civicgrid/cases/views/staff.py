@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.cases.panels import case_panels
 from civicgrid.core.access import signed_in_view
 from civicgrid.core.pii import log_unmasked_view, mask_email, mask_name, mask_phone
 from civicgrid.people import policy as people_policy
@@ -291,6 +292,7 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
             "extensions": list(case.extension_requests.select_related("requested_by", "decided_by")),
             "orders": list(case.supervision_orders.select_related("issued_by")),
             "forms": forms,
+            "case_panels": case_panels(request, case),
             "open_form": bound.key() if bound is not None else next_step(case, forms),
             "contact": contact,
             "has_contact": has_contact,
