@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +27,7 @@ from civicgrid.areas.models import Area, Compound, Level
 from civicgrid.cases import policy as case_policy
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import OPEN_STATES, Kind
+from civicgrid.core.access import public_view, signed_in_view
 from civicgrid.people import policy as people_policy
 
 from . import policy, rollups, services
@@ -96,6 +96,7 @@ def _public_context(topic) -> dict:
 # --- public pages ----------------------------------------------------------------------------
 
 
+@public_view
 def community_page(request, code: str):
     """The community's public deliberation page: no names, no phone numbers, no room numbers."""
     community = _community(code)
@@ -126,6 +127,7 @@ def community_page(request, code: str):
     )
 
 
+@public_view
 def topic_public(request, pk: int):
     topic = get_object_or_404(Topic.objects.select_related("community", "procedure"), pk=pk)
     user = request.user
@@ -149,7 +151,7 @@ def topic_public(request, pk: int):
     return render(request, "deliberation/public/topic.html", ctx)
 
 
-@login_required
+@signed_in_view
 def propose(request):
     """A resident raises a topic from their phone (the branch uses the same form)."""
     user = request.user
@@ -175,7 +177,7 @@ def propose(request):
     return render(request, "deliberation/public/propose.html", {"communities": communities, "values": values})
 
 
-@login_required
+@signed_in_view
 @require_POST
 def resident_act(request, pk: int, action: str):
     topic = get_object_or_404(Topic, pk=pk)
@@ -215,7 +217,7 @@ def _int(value):
 # --- staff pages -----------------------------------------------------------------------------
 
 
-@login_required
+@signed_in_view
 def index(request):
     user = request.user
     qs = policy.visible_topics(user, Topic.objects.select_related("community", "procedure"))
@@ -256,7 +258,7 @@ def _staff_topic(request, pk) -> Topic:
     return topic
 
 
-@login_required
+@signed_in_view
 def topic_staff(request, pk: int):
     topic = _staff_topic(request, pk)
     user = request.user
@@ -304,7 +306,7 @@ def _survey_questions(text: str) -> list[dict]:
     return out
 
 
-@login_required
+@signed_in_view
 @require_POST
 def staff_act(request, pk: int, action: str):
     topic = _staff_topic(request, pk)
@@ -395,7 +397,7 @@ def staff_act(request, pk: int, action: str):
     return redirect("deliberation:topic", topic.pk)
 
 
-@login_required
+@signed_in_view
 def meeting_page(request, pk: int):
     meeting = get_object_or_404(Meeting.objects.select_related("topic__community", "step__step"), pk=pk)
     topic = meeting.topic
@@ -429,7 +431,7 @@ def meeting_page(request, pk: int):
     )
 
 
-@login_required
+@signed_in_view
 @require_POST
 def meeting_act(request, pk: int, action: str):
     meeting = get_object_or_404(Meeting, pk=pk)
@@ -470,7 +472,7 @@ def meeting_act(request, pk: int, action: str):
     return redirect("deliberation:meeting", meeting.pk)
 
 
-@login_required
+@signed_in_view
 def from_cases(request):
     """Topics from concentrated cases (集中突出): the flagged cases of the user's communities."""
     user = request.user
@@ -499,7 +501,7 @@ def from_cases(request):
     return render(request, "deliberation/staff/from_cases.html", {"cases": list(cases), "values": values})
 
 
-@login_required
+@signed_in_view
 def joint_meetings(request):
     user = request.user
     communities = policy.communities_run_by(user)
@@ -550,7 +552,7 @@ def joint_meetings(request):
     )
 
 
-@login_required
+@signed_in_view
 def figures(request, code: str):
     area = get_object_or_404(Area, code=code)
     if not policy.can_view_figures(request.user, area):
@@ -562,7 +564,7 @@ def figures(request, code: str):
     )
 
 
-@login_required
+@signed_in_view
 def note_photo(request, pk: int):
     """A research photo (checked and stripped of metadata when uploaded), for the council's page only."""
     from django.http import FileResponse
