@@ -118,7 +118,11 @@ class BranchPost(JurisdictionModel):
                 condition=~models.Q(post_type="x"),
                 name="branch_fixed_post_once",
             ),
-            models.UniqueConstraint(fields=["branch", "title"], name="branch_post_title_unique"),
+            models.UniqueConstraint(
+                fields=["branch", "title"],
+                condition=models.Q(post_type="x"),
+                name="branch_x_post_title_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -356,3 +360,21 @@ class PioneerScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_label} {self.stars}★"
+
+
+class CallEvent(models.Model):
+    """History of a whistle call: issued, filled, closed or cancelled; who, when, a note."""
+
+    call = models.ForeignKey(WhistleCall, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(max_length=12)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["call_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.action}"
