@@ -18,3 +18,11 @@ class PartyConfig(AppConfig):
             visible=lambda user: policy.plan_communities(user).exists(),
             order=30,
         )
+        nav.register(
+            _("Party work"),
+            "party:work",
+            visible=lambda user: (
+                policy.member_of(user) is not None or policy.led_organizations(user).exists()
+            ),
+            order=32,
+        )

@@ -46,6 +46,7 @@ from .models import (
     TxKind,
 )
 
+PERIOD_LABELS = {"month": lambda: _("month"), "quarter": lambda: _("quarter"), "year": lambda: _("year")}
 SYSTEM_FLOORS = {AccountKind.ISSUANCE: None, AccountKind.REDEMPTION: 0, AccountKind.EXPIRY: 0}
 
 
@@ -256,7 +257,7 @@ def award(
                     reason = _("%(minutes)d minutes confirmed; capped at %(cap)d points per %(period)s") % {
                         "minutes": minutes,
                         "cap": rules["cap"]["points"],
-                        "period": rules["cap"]["period"],
+                        "period": PERIOD_LABELS[rules["cap"]["period"]](),
                     }
                     points = room
             expires = scheme_rules.expiry_date(rules, timezone.localtime(at).date())

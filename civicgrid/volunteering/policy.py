@@ -90,3 +90,12 @@ def can_edit_unit(user, unit) -> bool:
         or can_manage(user, unit.path)
         or any(can_manage(user, c.path) for c in unit.paired_communities.all())
     )
+
+
+def can_view_unit(user, unit) -> bool:
+    """A unit's page: its contacts, and staff over it or over any community it is paired with."""
+    return (
+        is_unit_contact(user, unit)
+        or can_view_cobuilding(user, unit.path)
+        or any(can_view_cobuilding(user, c.path) for c in unit.paired_communities.all())
+    )
