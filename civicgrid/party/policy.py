@@ -84,3 +84,11 @@ def led_organizations(user):
 def leads_area(user, path: str) -> bool:
     """Branch secretaries, community staff and administrators over `path` (e.g. a home community)."""
     return policy.can_edit(user) and policy.covers(policy.scope_paths(user, LEAD_ROLES), path)
+
+
+def can_read_board(user, org) -> bool:
+    """The star board hangs where the branch's own members see it, and its readers above."""
+    if can_read(user, org):
+        return True
+    member = member_of(user)
+    return member is not None and member.party_memberships.filter(organization=org).exists()

@@ -303,7 +303,9 @@ def home_registrations(request, code):
 
 @login_required
 def board(request, pk):
-    org = _org(request, pk)
+    org = get_object_or_404(PartyOrganization.objects.select_related("area"), pk=pk)
+    if not policy.can_read_board(request.user, org):
+        raise PermissionDenied
     may_lead = policy.can_lead(request.user, org)
     if request.method == "POST":
         if not may_lead:

@@ -75,3 +75,43 @@ def points_reversed(event) -> None:
     with override("zh-hans"):
         text = _("A points entry was corrected: %(reason)s") % {"reason": tx.reason}
     _send(tx.resident.user_id, text, tx.jurisdiction)
+
+
+def call_issued(event) -> None:
+    """A whistle call (party app, which sits below the inbox): tell the members who may answer it
+    and have an account — Party members living in its area, members of organisations in it, and
+    members registered with a community in it (双报到)."""
+    from django.db.models import Q
+
+    from civicgrid.party.models import HomeRegistration, WhistleCall
+    from civicgrid.people.models import Resident
+
+    call = WhistleCall.objects.filter(pk=event.payload.get("call")).select_related("issuer__area").first()
+    if call is None:
+        return
+    area = call.issuer.area.path
+    home = HomeRegistration.objects.filter(path__startswith=area, ended_on__isnull=True).values("member_id")
+    users = (
+        Resident.objects.filter(user__isnull=False)
+        .filter(
+            Q(path__startswith=area, is_party_member=True)
+            | Q(party_memberships__organization__area__path__startswith=area)
+            | Q(pk__in=home)
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    with override("zh-hans"):
+        text = _("Whistle call from %(org)s: %(task)s — %(n)d members needed by %(when)s.") % {
+            "org": call.issuer.name,
+            "task": call.task,
+            "n": call.members_needed,
+            "when": timezone.localtime(call.deadline).strftime("%m-%d %H:%M"),
+        }
+    now = timezone.now()
+    InboxMessage.objects.bulk_create(
+        [
+            InboxMessage(user_id=uid, text=text[:300], jurisdiction=call.jurisdiction, created_at=now)
+            for uid in set(users)
+        ]
+    )

@@ -28,6 +28,7 @@ def register() -> None:
     outbox.handler("volunteering.points_awarded")(notify.points_awarded)
     outbox.handler("volunteering.redeemed")(notify.redeemed)
     outbox.handler("volunteering.points_reversed")(notify.points_reversed)
+    outbox.handler("party.call_issued")(notify.call_issued)
 
     @outbox.periodic(3600, name="volunteering.expiry")
     def expire_points():

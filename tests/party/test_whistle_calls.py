@@ -102,3 +102,14 @@ def test_a_call_needs_a_future_deadline_and_a_place_in_the_area(branch, staff, c
             calls.issue_call(branch, "x", city.building, 1, NOW - timedelta(hours=1), staff.secretary)
         with pytest.raises(ValidationError):
             calls.issue_call(branch, "x", city.grid2, 1, NOW + timedelta(hours=1), staff.secretary)
+
+
+def test_members_who_may_answer_are_told_in_their_inbox(call, members):
+    from civicgrid.cases.models import InboxMessage
+    from civicgrid.core import outbox
+
+    outbox.drain()
+    told = set(
+        InboxMessage.objects.filter(text__contains="清理楼道堆物").values_list("user__username", flat=True)
+    )
+    assert {"zhao", "qian", "sun"} <= told
