@@ -10,7 +10,9 @@ class PartyConfig(AppConfig):
     def ready(self):
         from civicgrid.core import nav
 
-        from . import policy
+        from . import admin_work, policy
+
+        admin_work.register()
 
         nav.register(
             _("Party branches"),
