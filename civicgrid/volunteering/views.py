@@ -176,11 +176,12 @@ class ActivityForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         paths = people_policy.scope_paths(user, policy.ORGANISE_ROLES)
-        self.fields["place"].queryset = Area.objects.filter(
+        # Communities, grids and buildings in the organiser's scope (at most 500 offered).
+        places = Area.objects.filter(
             people_policy.path_q(paths), level__in=[Level.COMMUNITY, Level.GRID, Level.BUILDING]
-        ).order_by("path")[:500]
+        ).order_by("path")
         self.fields["place"].queryset = Area.objects.filter(
-            pk__in=list(self.fields["place"].queryset.values_list("pk", flat=True))
+            pk__in=list(places.values_list("pk", flat=True)[:500])
         ).order_by("path")
         self.fields["branch"].queryset = PartyOrganization.objects.filter(
             people_policy.path_q(paths, "area__path")

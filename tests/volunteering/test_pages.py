@@ -99,3 +99,38 @@ def test_the_sign_up_page_flow(client, residents, make_activity):
         client.post(reverse("volunteering:sign_up", args=[activity.pk]))
         page = client.get(reverse("volunteering:activity", args=[activity.pk])).content.decode()
     assert 'data-testid="my-signup"' in page
+
+
+def test_an_organiser_sets_up_an_activity_from_the_form(client, people, city, scheme):
+    from civicgrid.volunteering.models import Activity
+
+    client.force_login(people.grid_worker)
+    assert client.get(reverse("volunteering:activity_new")).status_code == 200
+    response = client.post(
+        reverse("volunteering:activity_new"),
+        {
+            "title": "楼道清理",
+            "organiser_kind": "community",
+            "organiser_name": "宝石社区居委会",
+            "post_type": "sanitation_supervision",
+            "place": city.grid.pk,
+            "starts_at": "2026-06-06T09:00",
+            "hours": "2",
+            "capacity": "8",
+        },
+    )
+    activity = Activity.objects.get()
+    assert response.url == reverse("volunteering:activity", args=[activity.pk])
+    assert activity.scheme == scheme and (activity.ends_at - activity.starts_at).seconds == 7200
+
+
+def test_a_place_outside_the_organisers_scope_is_not_offered(client, people, city, scheme):
+    from civicgrid.volunteering.models import Activity
+
+    client.force_login(people.grid_worker)
+    page = client.post(
+        reverse("volunteering:activity_new"),
+        {"title": "x", "organiser_kind": "community", "post_type": "sanitation_supervision",
+         "place": city.grid2.pk, "starts_at": "2026-06-06T09:00", "hours": "2", "capacity": "8"},
+    )  # fmt: skip
+    assert page.status_code == 200 and not Activity.objects.exists()
