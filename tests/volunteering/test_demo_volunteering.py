@@ -28,7 +28,8 @@ def demo(db):
     return out.getvalue()
 
 
-def test_a_year_of_activities_points_and_redemptions_with_a_sound_ledger(demo):
+def test_a_year_of_everything_with_a_sound_ledger_and_figures_that_match_a_rebuild(demo):
+    """One demo run checked three ways (each run of the demo costs seconds)."""
     span = Activity.objects.aggregate(first=Min("starts_at"), last=Max("starts_at"))
     assert (span["last"] - span["first"]).days >= 300
     assert PointsTransaction.objects.filter(kind=TxKind.AWARD).count() > 50
@@ -36,8 +37,7 @@ def test_a_year_of_activities_points_and_redemptions_with_a_sound_ledger(demo):
     assert {RedemptionState.CONFIRMED, RedemptionState.CANCELLED} <= states
     assert ledger.check() == []
 
-
-def test_posts_calls_shuangbaodao_stars_and_projects(demo):
+    # Posts, calls (some raised by cases), 双报到 members, star snapshots, co-building projects.
     assert PostHolding.objects.count() > 5
     assert WhistleCall.objects.filter(state=CallState.CLOSED).count() > 5
     assert WhistleCall.objects.filter(case__isnull=False).exists()
@@ -45,8 +45,21 @@ def test_posts_calls_shuangbaodao_stars_and_projects(demo):
     assert PioneerSnapshot.objects.exists()
     assert Project.objects.filter(state=ProjectState.DONE).exclude(result="").exists()
 
+    # The demo accounts: the resident has points and an upcoming activity; the shop keeper a shop.
+    from django.utils import timezone
 
-def test_the_figures_rollup_matches_a_rebuild(demo):
+    from civicgrid.people.models import Resident
+    from civicgrid.volunteering.models import PointsAccount, Shop, SignUp
+
+    resident = Resident.objects.get(user__username="resident")
+    assert (
+        PointsAccount.objects.filter(resident=resident).exclude(balance=0).exists()
+        or Redemption.objects.filter(resident=resident).exists()
+    )
+    assert SignUp.objects.filter(resident=resident, activity__starts_at__gt=timezone.now()).exists()
+    assert Shop.objects.filter(keepers__username="shopkeeper").exists()
+
+    # The figures' rollup equals a rebuild from the rows.
     before = sorted(VolunteeringCount.objects.values_list("metric", "community_id", "month", "value"))
     rollups.rebuild()
     assert sorted(VolunteeringCount.objects.values_list("metric", "community_id", "month", "value")) == before
