@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "civicgrid.party",
     "civicgrid.cases",
     "civicgrid.volunteering",
+    "civicgrid.indices",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",

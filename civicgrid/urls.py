@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("volunteering/", include("civicgrid.volunteering.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
+    path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),
     path("open311/", include("civicgrid.open311.urls")),
 ]

@@ -20,5 +20,14 @@ class DashboardConfig(AppConfig):
             return policy.has_role(user, Role.DEPARTMENT_HANDLER) or bool(figure_areas(user))
 
         nav.register(_("Figures"), "dashboard:index", visible=reads_figures, order=30)
+
+        from civicgrid.indices.policy import command_areas
+
+        from .command import COMMAND_LEVELS
+
+        def runs_command(user) -> bool:
+            return any(a.level in COMMAND_LEVELS for a in command_areas(user))
+
+        nav.register(_("Command centre"), "dashboard:command_home", visible=runs_command, order=29)
         if leader_home_panel not in HOME_PANEL_PROVIDERS:
             HOME_PANEL_PROVIDERS.append(leader_home_panel)

@@ -178,8 +178,8 @@ def short_code(area) -> str:
     return area.code
 
 
-def _href(area) -> str:
-    return reverse("areas:detail", args=[area.code])
+def _href(area, url_name: str = "areas:detail") -> str:
+    return reverse(url_name, args=[area.code])
 
 
 def render_map(
@@ -192,6 +192,8 @@ def render_map(
     focus: Iterable | None = None,
     label: str = "",
     tile_url: str = "",
+    fills: dict[str, tuple[str, str]] | None = None,
+    href_name: str = "areas:detail",
 ) -> SafeString:
     """Draw `shapes` (areas with a GeoJSON shape), `points` (buildings with lng/lat) and `outlines`
     (areas drawn as unlabelled borders, e.g. communities on a street map) as one inline SVG.
@@ -200,7 +202,9 @@ def render_map(
     plain grey context, without label or link; points the viewer may not open are left out. Codes in
     `highlight` are marked as the viewer's own. `focus` (areas or points) frames the map on them, with
     the rest cut at the edge. `tile_url` ("https://tiles.example/{z}/{x}/{y}.png") draws web-map tiles
-    underneath; it is empty by default, and then nothing is fetched from anywhere.
+    underneath; it is empty by default, and then nothing is fetched from anywhere. `fills` maps a
+    code to (CSS class, text added to its title): a thematic map, e.g. the five-colour map;
+    `href_name` is the URL name (taking the area code) a shape links to.
     Returns an empty string when nothing has coordinates.
     """
     shapes = [a for a in shapes if _rings(a.shape)]
@@ -249,6 +253,9 @@ def render_map(
             classes.append(area.kind)
         if area.code in highlight:
             classes.append("mine")
+        fill = (fills or {}).get(area.code)
+        if fill:
+            classes.append(fill[0])
         title = f"{area.name} · {area.code}"
         if area.kind:
             title += f" · {area.get_kind_display()}"
@@ -256,8 +263,10 @@ def render_map(
             count = area.households_count
             households = ngettext("%(count)s household", "%(count)s households", count) % {"count": count}
             title += f" · {households}"
+        if fill and fill[1]:
+            title += f" · {fill[1]}"
         out.append(
-            f'<a href="{escape(_href(area))}" data-code="{escape(area.code)}" class="{" ".join(classes)}">'
+            f'<a href="{escape(_href(area, href_name))}" data-code="{escape(area.code)}" class="{" ".join(classes)}">'
             f'<path d="{d}"><title>{escape(title)}</title></path></a>'
         )
         labels.append(area)
@@ -298,7 +307,18 @@ def render_map(
 
 
 @register.simple_tag
-def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, focus=None, label="", tile_url=""):
+def area_map(
+    shapes,
+    points=(),
+    outlines=(),
+    highlight=(),
+    linkable=None,
+    focus=None,
+    label="",
+    tile_url="",
+    fills=None,
+    href_name="areas:detail",
+):
     return render_map(
         shapes or (),
         points=points or (),
@@ -308,4 +328,6 @@ def area_map(shapes, points=(), outlines=(), highlight=(), linkable=None, focus=
         focus=focus,
         label=label,
         tile_url=tile_url,
+        fills=fills,
+        href_name=href_name,
     )

@@ -1,0 +1,123 @@
+"""The figures an indicator formula or a colour rule may use, per area and period, read from rollups.
+
+A metric source gives named figures for a list of areas over a run of months, in one or two
+queries whatever the number of areas (never a scan of cases). The cases source reads the closed
+loop's monthly rollups (cases.rollups); other capabilities add their sources to SOURCES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.areas.models import Area, Level
+from civicgrid.cases import rollups
+from civicgrid.cases.models import CategoryRollup
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: object  # lazy translation
+    unit: str = ""  # "rate" (a share 0..1), "hours", "count"
+
+
+@dataclass(frozen=True)
+class Source:
+    metrics: tuple[Metric, ...]
+    fetch: Callable[[list[Area], date, date], dict[int, dict[str, float | None]]]
+
+
+def _cases(areas: list[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
+    ids = [a.pk for a in areas]
+    sums = {c: Sum(c) for c in rollups.COUNTERS}
+    rows = (
+        CategoryRollup.objects.filter(area_id__in=ids, month__gte=start, month__lte=end)
+        .values("area_id")
+        .annotate(**sums)
+    )
+    found = {r["area_id"]: r for r in rows}
+    out: dict[int, dict[str, float | None]] = {}
+    for area in areas:
+        row = found.get(area.pk, {})
+        figures = rollups.Figures({c: int(row.get(c) or 0) for c in rollups.COUNTERS})
+        out[area.pk] = {k: v for k, v in figures.as_dict().items()}
+    return out
+
+
+def _households(areas: list[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
+    """Households of each area: the sum over the grids below it (grids carry the count)."""
+    paths = {a.pk: a.path for a in areas}
+    out = {a.pk: {"households": float(a.households_count if a.level == Level.GRID else 0)} for a in areas}
+    wanted = [a for a in areas if a.level != Level.GRID]
+    if wanted:
+        common = _common_prefix([a.path for a in wanted])
+        grids = Area.objects.filter(level=Level.GRID, path__startswith=common).values_list(
+            "path", "households_count"
+        )
+        by_path = sorted(((paths[a.pk], a.pk) for a in wanted), reverse=True)
+        for path, count in grids:
+            for prefix, pk in by_path:
+                if path.startswith(prefix):
+                    out[pk]["households"] = (out[pk]["households"] or 0) + count
+    for values in out.values():
+        if not values["households"]:
+            values["households"] = None  # no households known: "per household" figures have no data
+    return out
+
+
+def _common_prefix(paths: list[str]) -> str:
+    first, last = min(paths), max(paths)
+    i = 0
+    while i < min(len(first), len(last)) and first[i] == last[i]:
+        i += 1
+    prefix = first[:i]
+    return prefix[: prefix.rfind("/") + 1]
+
+
+CASE_METRICS = (
+    Metric("reported", _("cases reported"), "count"),
+    Metric("accepted", _("cases accepted"), "count"),
+    Metric("closed", _("cases closed"), "count"),
+    Metric("closed_on_time", _("cases closed on time"), "count"),
+    Metric("overdue_open", _("open cases past their time limit"), "count"),
+    Metric("on_hold", _("cases on hold"), "count"),
+    Metric("settled_on_spot", _("settled on the spot"), "count"),
+    Metric("unsatisfied", _("unsatisfied ratings"), "count"),
+    Metric("completion_rate", _("completion rate (办结率)"), "rate"),
+    Metric("on_time_rate", _("on-time completion rate (按期办结率)"), "rate"),
+    Metric("response_rate", _("response rate (响应率)"), "rate"),
+    Metric("resolution_rate", _("resolution rate (解决率)"), "rate"),
+    Metric("satisfaction_rate", _("satisfaction rate (满意率)"), "rate"),
+    Metric("rework_rate", _("rework rate (返工率)"), "rate"),
+    Metric("avg_close_hours", _("average hours to close"), "hours"),
+)
+
+SOURCES: list[Source] = [
+    Source(CASE_METRICS, _cases),
+    Source((Metric("households", _("households"), "count"),), _households),
+]
+
+
+def catalogue() -> list[Metric]:
+    return [m for source in SOURCES for m in source.metrics]
+
+
+def names() -> frozenset[str]:
+    return frozenset(m.name for m in catalogue())
+
+
+def for_areas(areas: Iterable[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
+    """Every metric of every source for these areas over the months start..end (first days)."""
+    areas = list(areas)
+    out: dict[int, dict[str, float | None]] = {a.pk: {} for a in areas}
+    if not areas:
+        return out
+    for source in SOURCES:
+        for pk, values in source.fetch(areas, start, end).items():
+            out[pk].update(values)
+    return out
