@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "civicgrid.party",
     "civicgrid.cases",
     "civicgrid.deliberation",
+    "civicgrid.volunteering",
     "civicgrid.indices",
     "civicgrid.accounts",
     "civicgrid.mediation",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("mediation/", include("civicgrid.mediation.urls")),
     path("deliberation/", include("civicgrid.deliberation.urls")),
+    path("volunteering/", include("civicgrid.volunteering.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),

@@ -10,11 +10,21 @@ class PartyConfig(AppConfig):
     def ready(self):
         from civicgrid.core import nav
 
-        from . import policy
+        from . import admin_work, policy
+
+        admin_work.register()
 
         nav.register(
             _("Party branches"),
             "party:plan_index",
             visible=lambda user: policy.plan_communities(user).exists(),
             order=30,
+        )
+        nav.register(
+            _("Party work"),
+            "party:work",
+            visible=lambda user: (
+                policy.member_of(user) is not None or policy.led_organizations(user).exists()
+            ),
+            order=32,
         )

@@ -61,3 +61,46 @@ def staff(city):
     recorder = create_user("baoshi-staff")
     assign_role(recorder, Role.COMMUNITY_STAFF, area=city.community)
     return SimpleNamespace(recorder=recorder, secretary=create_user("branch-secretary-to-be"))
+
+
+@pytest.fixture
+def branch(city, compounds, committee, staff):
+    """A 三有 branch of 宝石社区 with its secretary (who holds the branch secretary role)."""
+    from datetime import date
+
+    from civicgrid.party.services import set_up_branch
+
+    compound = compounds.add("宝石花园", pm=True, fence=True, members=3)
+    return set_up_branch(city.community, [compound], staff.secretary, date(2026, 1, 5), staff.recorder)
+
+
+@pytest.fixture
+def members(city, branch, staff):
+    """Party members with accounts: two of the branch (living in 宝石社区), and one whose
+    organisation is a unit elsewhere (葛岭社区's committee) and who lives in 宝石社区."""
+    from datetime import date
+
+    from civicgrid.party.members import enrol
+
+    m = SimpleNamespace()
+    unit = Area.objects.get(parent__compound=branch.compounds.first(), level=Level.UNIT)
+
+    def member(name, username, org, lead_by):
+        user = create_user(username, "pw-" + username)
+        assign_role(user, Role.RESIDENT, area=city.grid)
+        household = create_household(unit=unit, number=f"9{len(vars(m)):03d}")
+        resident = create_resident(household=household, name=name, is_party_member=True, user=user)
+        enrol(resident, org, lead_by, joined_on=date(2025, 1, 1))
+        return resident, user
+
+    m.a, m.a_user = member("赵党员", "zhao", branch, staff.secretary)
+    m.b, m.b_user = member("钱党员", "qian", branch, staff.secretary)
+    street = branch.parent.parent
+    elsewhere = create_organization(
+        level=OrgLevel.COMMUNITY_COMMITTEE, name="葛岭社区党委", area=city.community2, parent=street
+    )
+    elsewhere_secretary = create_user("geling-secretary", "pw-geling-secretary")
+    assign_role(elsewhere_secretary, Role.BRANCH_SECRETARY, area=city.community2)
+    m.elsewhere, m.elsewhere_secretary = elsewhere, elsewhere_secretary
+    m.c, m.c_user = member("孙党员", "sun", elsewhere, elsewhere_secretary)
+    return m
