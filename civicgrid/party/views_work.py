@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.people.models import Resident
 
 from . import calls, dual, pioneer, policy, posts
@@ -48,7 +48,7 @@ def _org(request, pk, *, lead=False) -> PartyOrganization:
     return org
 
 
-@login_required
+@signed_in_view
 def work_index(request):
     """Organisations the user leads or reads, and for a member: the open calls they can answer."""
     orgs = list(
@@ -80,7 +80,7 @@ def work_index(request):
 # --------------------------------------------------------------------------------------- posts
 
 
-@login_required
+@signed_in_view
 def org_posts(request, pk):
     org = _org(request, pk)
     may_lead = policy.can_lead(request.user, org)
@@ -148,7 +148,7 @@ def _find_case(ref: str):
     return case
 
 
-@login_required
+@signed_in_view
 def org_calls(request, pk):
     org = _org(request, pk)
     may_lead = policy.can_lead(request.user, org)
@@ -193,7 +193,7 @@ def org_calls(request, pk):
     )
 
 
-@login_required
+@signed_in_view
 def call(request, pk):
     item = get_object_or_404(WhistleCall.objects.select_related("issuer__area", "place", "case"), pk=pk)
     member = policy.member_of(request.user)
@@ -245,7 +245,7 @@ def call(request, pk):
 # ------------------------------------------------------------------------------------ 双报到
 
 
-@login_required
+@signed_in_view
 def reported_elsewhere(request, pk):
     """The member's own organisation: who registered where they live. Nothing of what they did."""
     org = _org(request, pk)
@@ -253,7 +253,7 @@ def reported_elsewhere(request, pk):
     return render(request, "party/reported_elsewhere.html", {"org": org, "rows": rows})
 
 
-@login_required
+@signed_in_view
 def home_registrations(request, code):
     """The home community: members registered here, and (for a member) registering here."""
     community = get_object_or_404(Area, code=code, level=Level.COMMUNITY)
@@ -301,7 +301,7 @@ def home_registrations(request, code):
 # ------------------------------------------------------------------------------- star board
 
 
-@login_required
+@signed_in_view
 def board(request, pk):
     org = get_object_or_404(PartyOrganization.objects.select_related("area"), pk=pk)
     if not policy.can_read_board(request.user, org):

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.party.models import PartyOrganization, PostType
 from civicgrid.people import policy as people_policy
 
@@ -72,7 +72,7 @@ def _schemes_for(resident):
     return PointsScheme.objects.filter(active=True, path__in=_ancestor_paths(resident.path))
 
 
-@login_required
+@signed_in_view
 def mine(request):
     """The resident's points on a phone: balance, what they can redeem, their sign-ups, history."""
     resident = _resident_or_403(request)
@@ -117,7 +117,7 @@ def mine(request):
     )
 
 
-@login_required
+@signed_in_view
 def activities(request):
     """Activities open for sign-up near the resident; for organisers, the ones in their scope."""
     now = timezone.now()
@@ -188,7 +188,7 @@ class ActivityForm(forms.Form):
         )
 
 
-@login_required
+@signed_in_view
 def activity_new(request):
     if not policy.ORGANISE_ROLES & people_policy.roles(request.user) or not people_policy.can_edit(
         request.user
@@ -226,7 +226,7 @@ def activity_new(request):
     return render(request, "volunteering/activity_new.html", {"form": form})
 
 
-@login_required
+@signed_in_view
 def activity(request, pk):
     activity = get_object_or_404(Activity.objects.select_related("place", "scheme"), pk=pk)
     runs = policy.can_run_activity(request.user, activity)
@@ -289,7 +289,7 @@ def _act(request, pk, fn, success):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def activity_sign_up(request, pk):
     resident = _resident_or_403(request)
 
@@ -307,7 +307,7 @@ def activity_sign_up(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def activity_withdraw(request, pk):
     resident = _resident_or_403(request)
 
@@ -319,7 +319,7 @@ def activity_withdraw(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def activity_check_in(request, pk):
     code = request.POST.get("code", "")
     return _act(
@@ -328,7 +328,7 @@ def activity_check_in(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def activity_check_out(request, pk):
     code = request.POST.get("code", "")
     return _act(
@@ -340,7 +340,7 @@ def activity_check_out(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def roll_tick(request, pk, signup_pk):
     """The organiser ticks the list: in, out, or confirm one person's minutes."""
     action = request.POST.get("action")
@@ -367,7 +367,7 @@ def roll_tick(request, pk, signup_pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def activity_confirm_all(request, pk):
     def fn(activity):
         n = services.confirm_all(activity, request.user)
@@ -380,7 +380,7 @@ def activity_confirm_all(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def redeem(request, pk):
     resident = _resident_or_403(request)
     reward = get_object_or_404(Reward, pk=pk)
@@ -392,7 +392,7 @@ def redeem(request, pk):
     return redirect("volunteering:redemption", redemption.pk)
 
 
-@login_required
+@signed_in_view
 def redemption(request, pk):
     """The code the resident shows at the shop."""
     resident = _resident_or_403(request)
@@ -401,7 +401,7 @@ def redemption(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def redemption_cancel(request, pk):
     item = get_object_or_404(Redemption.objects.select_related("reward__shop"), pk=pk)
     try:
@@ -415,7 +415,7 @@ def redemption_cancel(request, pk):
     return redirect("volunteering:shop", item.reward.shop_id)
 
 
-@login_required
+@signed_in_view
 def shops(request):
     mine_ = list(Shop.objects.filter(keepers=request.user))
     paths = people_policy.scope_paths(request.user, policy.MANAGE_ROLES)
@@ -428,7 +428,7 @@ def shops(request):
     return render(request, "volunteering/shops.html", {"shops": sorted(found.values(), key=lambda s: s.name)})
 
 
-@login_required
+@signed_in_view
 def shop(request, pk):
     item = get_object_or_404(Shop, pk=pk)
     if not policy.can_keep_shop(request.user, item):
@@ -471,7 +471,7 @@ def shop(request, pk):
 # ----------------------------------------------------------------------------------- figures
 
 
-@login_required
+@signed_in_view
 def figures(request):
     paths = policy.figure_paths(request.user)
     if not paths:

@@ -4,7 +4,6 @@ page (its resources and projects) show both sides of the three lists."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import signed_in_view
 from civicgrid.people import policy as people_policy
 
 from . import policy, services
@@ -23,7 +23,7 @@ def _errors(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-@login_required
+@signed_in_view
 def index(request):
     paths = people_policy.scope_paths(request.user, policy.FIGURES_ROLES | {"grid_worker"})
     communities = (
@@ -41,7 +41,7 @@ def index(request):
     return render(request, "volunteering/cobuilding_index.html", {"communities": communities, "units": units})
 
 
-@login_required
+@signed_in_view
 def community(request, code):
     area = get_object_or_404(Area, code=code, level=Level.COMMUNITY)
     if not policy.can_view_cobuilding(request.user, area.path):
@@ -85,7 +85,7 @@ def community(request, code):
     )
 
 
-@login_required
+@signed_in_view
 def unit(request, pk):
     item = get_object_or_404(CoBuildingUnit, pk=pk)
     if not policy.can_view_unit(request.user, item):
@@ -129,7 +129,7 @@ def unit(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def pair(request, pk):
     need = get_object_or_404(Need, pk=pk)
     resource = get_object_or_404(Resource, pk=request.POST.get("resource") or 0)
@@ -142,7 +142,7 @@ def pair(request, pk):
 
 
 @require_POST
-@login_required
+@signed_in_view
 def move(request, pk):
     project = get_object_or_404(Project, pk=pk)
     try:
