@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "civicgrid.people",
     "civicgrid.party",
     "civicgrid.cases",
+    "civicgrid.fieldwork",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("civicgrid.people.urls")),
     path("party/", include("civicgrid.party.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("", include("civicgrid.fieldwork.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("api/", include("civicgrid.api.urls")),
     path("open311/", include("civicgrid.open311.urls")),
