@@ -14,6 +14,7 @@ the rollups and the demo.
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -189,23 +190,27 @@ def progress(rows: list[HouseholdDue]) -> Progress:
 
 
 def month_figures(
-    households: dict[int, str],
-    quotas: dict[str, tuple[str, int]],
-    visits: list[tuple[int, date]],
-    month: date,
+    households: dict[int, str], quotas: dict[str, tuple[str, int]], visits, month: date
 ) -> dict:
     """A grid's month for the rollup: visits, households visited, quota owed and met by the periods
-    ending in the month. `households` maps id → type; `visits` holds (household id, day) pairs
-    covering at least the year up to the month's end."""
+    ending in the month. `households` maps id → type; `visits` holds (household id, day) pairs, or
+    a {household id: sorted days} mapping, covering at least the year up to the month's end."""
     end = month_end(month)
-    by_household: dict[int, list[date]] = defaultdict(list)
+    if isinstance(visits, dict):
+        by_household = visits
+    else:
+        by_household = defaultdict(list)
+        for household_id, day in visits:
+            by_household[household_id].append(day)
+        for days in by_household.values():
+            days.sort()
     in_month = 0
-    visited = set()
-    for household_id, day in visits:
-        by_household[household_id].append(day)
-        if month <= day <= end:
-            in_month += 1
-            visited.add(household_id)
+    visited = 0
+    for days in by_household.values():
+        n = bisect_right(days, end) - bisect_left(days, month)
+        if n:
+            in_month += n
+            visited += 1
     due = met = 0
     ending = {period: periods_ending_in(period, month) for period in Period.values}
     for household_id, kind in households.items():
@@ -213,5 +218,5 @@ def month_figures(
         days = by_household.get(household_id, ())
         for start, last in ending[period]:
             due += quota
-            met += min(quota, sum(1 for d in days if start <= d <= last))
-    return {"visits": in_month, "households_visited": len(visited), "quota_due": due, "quota_met": met}
+            met += min(quota, bisect_right(days, last) - bisect_left(days, start))
+    return {"visits": in_month, "households_visited": visited, "quota_due": due, "quota_met": met}

@@ -65,41 +65,47 @@ def recompute(grids: list[Area], months: list[date], today: date | None = None) 
     start = date(months[0].year, 1, 1)
     end = quotas.month_end(months[-1])
     grid_ids = [g.pk for g in grids]
-    visits: dict[int, list] = defaultdict(list)
-    for grid_id, household_id, day in Visit.objects.filter(
-        grid_id__in=grid_ids, visited_on__gte=start, visited_on__lte=end
-    ).values_list("grid_id", "household_id", "visited_on"):
-        visits[grid_id].append((household_id, day))
+    visits: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for grid_id, household_id, day in (
+        Visit.objects.filter(grid_id__in=grid_ids, visited_on__gte=start, visited_on__lte=end)
+        .order_by("visited_on")
+        .values_list("grid_id", "household_id", "visited_on")
+    ):
+        visits[grid_id][household_id].append(day)
     diary = _counts(DiaryEntry, "day", grid_ids, months[0], end)
     opened = _counts(Errand, "requested_at", grid_ids, months[0], end)
     done = _counts(Errand, "done_at", grid_ids, months[0], end)
     patrols = _counts(Patrol, "started_at", grid_ids, months[0], end)
+    households: dict[int, list[int]] = defaultdict(list)
+    for grid_id, household_id in Household.objects.filter(grid_id__in=grid_ids).values_list("grid_id", "pk"):
+        households[grid_id].append(household_id)
     quota_cache: dict = {}
-    written = 0
-    with transaction.atomic():
-        for grid in grids:
-            ids = list(Household.objects.filter(grid=grid).values_list("pk", flat=True))
-            types = quotas.household_types(ids, today, path=grid.path)
-            if grid.parent_id not in quota_cache:
-                quota_cache[grid.parent_id] = quotas.quotas_for(grid.parent)
-            for month in months:
-                figures = quotas.month_figures(types, quota_cache[grid.parent_id], visits[grid.pk], month)
-                key = (grid.pk, month)
-                GridMonth.objects.update_or_create(
+    rows = []
+    now = timezone.now()
+    for grid in grids:
+        types = quotas.household_types(households[grid.pk], today, path=grid.path)
+        if grid.parent_id not in quota_cache:
+            quota_cache[grid.parent_id] = quotas.quotas_for(grid.parent)
+        for month in months:
+            key = (grid.pk, month)
+            rows.append(
+                GridMonth(
+                    jurisdiction=grid.jurisdiction,
                     grid=grid,
                     month=month,
-                    defaults={
-                        **figures,
-                        "jurisdiction": grid.jurisdiction,
-                        "path": grid.path,
-                        "diary_entries": diary.get(key, 0),
-                        "errands_opened": opened.get(key, 0),
-                        "errands_done": done.get(key, 0),
-                        "patrols": patrols.get(key, 0),
-                        "computed_at": timezone.now(),
-                    },
+                    path=grid.path,
+                    diary_entries=diary.get(key, 0),
+                    errands_opened=opened.get(key, 0),
+                    errands_done=done.get(key, 0),
+                    patrols=patrols.get(key, 0),
+                    computed_at=now,
+                    **quotas.month_figures(types, quota_cache[grid.parent_id], visits[grid.pk], month),
                 )
-                written += 1
+            )
+    with transaction.atomic():
+        GridMonth.objects.filter(grid_id__in=grid_ids, month__in=months).delete()
+        GridMonth.objects.bulk_create(rows)
+    written = len(rows)
     return written
 
 

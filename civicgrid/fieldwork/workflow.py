@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ErrandState(models.TextChoices):
@@ -26,10 +27,18 @@ OPEN_ERRAND_STATES = (ErrandState.REQUESTED, ErrandState.IN_PROGRESS)
 
 # action -> (states it may start from, state it leads to, label)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, object]] = {
-    "start": ((ErrandState.REQUESTED,), ErrandState.IN_PROGRESS, _("started")),
-    "close": ((ErrandState.REQUESTED, ErrandState.IN_PROGRESS), ErrandState.DONE, _("done")),
-    "cancel": ((ErrandState.REQUESTED,), ErrandState.CANCELLED, _("cancelled")),
-    "add_step": ((ErrandState.REQUESTED, ErrandState.IN_PROGRESS), None, _("step recorded")),
+    "start": ((ErrandState.REQUESTED,), ErrandState.IN_PROGRESS, pgettext_lazy("errand action", "started")),
+    "close": (
+        (ErrandState.REQUESTED, ErrandState.IN_PROGRESS),
+        ErrandState.DONE,
+        pgettext_lazy("errand action", "done"),
+    ),
+    "cancel": ((ErrandState.REQUESTED,), ErrandState.CANCELLED, pgettext_lazy("errand action", "cancelled")),
+    "add_step": (
+        (ErrandState.REQUESTED, ErrandState.IN_PROGRESS),
+        None,
+        pgettext_lazy("errand action", "given a step"),
+    ),
 }
 
 

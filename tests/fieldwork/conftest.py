@@ -38,3 +38,12 @@ def homes(city, people):
     h.empty = create_household(unit=city.unit2, number="301", address="宝石社区1幢2单元301")
     h.outside = city.household2  # in grid2, another worker's grid
     return h
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English here; the pages' test checks the Chinese ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
