@@ -37,9 +37,19 @@ def test_the_pages_are_for_grid_workers(client, people):
 
 def test_a_queued_visit_sent_twice_arrives_once(client, people, homes, wednesday):
     client.force_login(people.grid_worker)
-    data = {"client_key": "queued-visit-0001", "household": homes.alone.pk, "visited_on": "2026-03-11", "met": "head", "heard": "身体还好"}
-    first = client.post(reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="en")
-    again = client.post(reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="en")
+    data = {
+        "client_key": "queued-visit-0001",
+        "household": homes.alone.pk,
+        "visited_on": "2026-03-11",
+        "met": "head",
+        "heard": "身体还好",
+    }
+    first = client.post(
+        reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    again = client.post(
+        reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert first.status_code == 201 and first.json()["created"]
     assert again.status_code == 200 and not again.json()["created"]
     assert "already" in again.json()["message"]
@@ -48,16 +58,30 @@ def test_a_queued_visit_sent_twice_arrives_once(client, people, homes, wednesday
 
 def test_a_queued_visit_to_another_grid_is_refused_with_a_reason(client, people, homes, wednesday):
     client.force_login(people.grid_worker)
-    data = {"client_key": "queued-visit-0002", "household": homes.outside.pk, "visited_on": "2026-03-11", "met": "head"}
-    response = client.post(reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="en")
+    data = {
+        "client_key": "queued-visit-0002",
+        "household": homes.outside.pk,
+        "visited_on": "2026-03-11",
+        "met": "head",
+    }
+    response = client.post(
+        reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "not in your grid" in " ".join(response.json()["errors"])
 
 
 def test_a_queued_future_visit_is_refused_with_a_translated_reason(client, people, homes, wednesday):
     client.force_login(people.grid_worker)
-    data = {"client_key": "queued-visit-0003", "household": homes.alone.pk, "visited_on": "2026-03-20", "met": "head"}
-    response = client.post(reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    data = {
+        "client_key": "queued-visit-0003",
+        "household": homes.alone.pk,
+        "visited_on": "2026-03-20",
+        "met": "head",
+    }
+    response = client.post(
+        reverse("fieldwork:visit_new"), data, HTTP_X_FIELDWORK_QUEUE="1", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert response.status_code == 400
     assert "走访不能填写未来的日期" in " ".join(response.json()["errors"])
     assert not Visit.objects.exists()

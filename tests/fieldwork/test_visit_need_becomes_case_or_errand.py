@@ -15,8 +15,13 @@ pytestmark = pytest.mark.django_db
 
 def test_a_need_becomes_a_registered_case_at_the_households_unit(people, homes, city, wednesday):
     saved = services.record_visit(
-        people.grid_worker, homes.couple, visited_on=date(2026, 3, 11), met="head",
-        needs="楼道灯坏了，老人晚上看不见", need_action="case", client_key="visit-case-0001",
+        people.grid_worker,
+        homes.couple,
+        visited_on=date(2026, 3, 11),
+        met="head",
+        needs="楼道灯坏了，老人晚上看不见",
+        need_action="case",
+        client_key="visit-case-0001",
     )
     visit = saved.row
     case = Case.objects.get(pk=visit.case_id)
@@ -29,16 +34,26 @@ def test_a_need_becomes_a_registered_case_at_the_households_unit(people, homes, 
 def test_resending_a_visit_with_a_need_makes_no_second_case(people, homes, wednesday):
     for _ in range(2):
         services.record_visit(
-            people.grid_worker, homes.couple, visited_on=date(2026, 3, 11), met="head",
-            needs="需要助餐服务", need_action="case", client_key="visit-case-0002",
+            people.grid_worker,
+            homes.couple,
+            visited_on=date(2026, 3, 11),
+            met="head",
+            needs="需要助餐服务",
+            need_action="case",
+            client_key="visit-case-0002",
         )
     assert Visit.objects.count() == 1 and Case.objects.count() == 1
 
 
 def test_a_need_becomes_an_errand_with_the_consent_recorded(people, homes, wednesday):
     visit = services.record_visit(
-        people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head",
-        needs="帮忙代办高龄津贴", need_action="errand", consent_way="in_person",
+        people.grid_worker,
+        homes.alone,
+        visited_on=date(2026, 3, 11),
+        met="head",
+        needs="帮忙代办高龄津贴",
+        need_action="errand",
+        consent_way="in_person",
     ).row
     errand = Errand.objects.get(pk=visit.errand_id)
     assert errand.consent_way == "in_person" and errand.consent_at is not None
@@ -48,8 +63,12 @@ def test_a_need_becomes_an_errand_with_the_consent_recorded(people, homes, wedne
 def test_an_errand_without_consent_is_refused_and_nothing_is_saved(people, homes, wednesday):
     with pytest.raises(ValidationError, match="consent"):
         services.record_visit(
-            people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head",
-            needs="帮忙代办高龄津贴", need_action="errand",
+            people.grid_worker,
+            homes.alone,
+            visited_on=date(2026, 3, 11),
+            met="head",
+            needs="帮忙代办高龄津贴",
+            need_action="errand",
         )
     assert not Visit.objects.exists() and not Case.objects.exists()
 

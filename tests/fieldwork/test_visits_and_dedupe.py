@@ -15,7 +15,12 @@ KEY = "0b6f4c1e-5a1d-4b8e-9a55-1d6b2b1f0a01"
 
 def test_a_visit_is_recorded_with_its_history_row(people, homes, wednesday):
     saved = services.record_visit(
-        people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", heard="腿脚不便", client_key=KEY
+        people.grid_worker,
+        homes.alone,
+        visited_on=date(2026, 3, 11),
+        met="head",
+        heard="腿脚不便",
+        client_key=KEY,
     )
     assert saved.created
     visit = saved.row
@@ -24,16 +29,24 @@ def test_a_visit_is_recorded_with_its_history_row(people, homes, wednesday):
 
 
 def test_a_resent_visit_returns_the_first_row_and_adds_nothing(people, homes, wednesday):
-    first = services.record_visit(people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key=KEY)
-    again = services.record_visit(people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key=KEY)
+    first = services.record_visit(
+        people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key=KEY
+    )
+    again = services.record_visit(
+        people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key=KEY
+    )
     assert not again.created and again.row.pk == first.row.pk
     assert Visit.objects.count() == 1
     assert FieldworkEvent.objects.filter(subject="visit").count() == 1
 
 
 def test_the_same_client_key_from_another_worker_is_another_item(people, homes, city, wednesday):
-    services.record_visit(people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key=KEY)
-    services.record_visit(people.other_grid_worker, city.household2, visited_on=date(2026, 3, 11), met="head", client_key=KEY)
+    services.record_visit(
+        people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key=KEY
+    )
+    services.record_visit(
+        people.other_grid_worker, city.household2, visited_on=date(2026, 3, 11), met="head", client_key=KEY
+    )
     assert Visit.objects.count() == 2
 
 
@@ -62,4 +75,6 @@ def test_community_staff_cannot_record_a_visit_as_grid_worker(people, homes, wed
 
 def test_a_malformed_client_key_is_refused(people, homes, wednesday):
     with pytest.raises(ValidationError, match="malformed"):
-        services.record_visit(people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key="a b")
+        services.record_visit(
+            people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", client_key="a b"
+        )
