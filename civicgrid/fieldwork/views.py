@@ -9,6 +9,8 @@ saved (a resend), 400/403 refused with the translated reasons. Everything goes t
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Household, Level
+from civicgrid.cases.models import Case
 from civicgrid.cases.views.staff_queues import tabs_for
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Resident
@@ -130,7 +133,6 @@ def my_day(request):
             }
         )
     verify_tab = next((t for t in tabs_for(request.user) if t.key == "verify"), None)
-    from civicgrid.cases.models import Case
 
     to_verify = list(Case.objects.filter(verify_tab.q).order_by("handled_at")[:10]) if verify_tab else []
     errands = list(
@@ -143,7 +145,7 @@ def my_day(request):
             worker=request.user,
             follow_up_on__isnull=False,
             follow_up_done_at__isnull=True,
-            follow_up_on__lte=today + timezone.timedelta(days=3),
+            follow_up_on__lte=today + timedelta(days=3),
         )
         .select_related("household")
         .order_by("follow_up_on")[:20]
@@ -658,7 +660,6 @@ def service_worker(request):
         "pages": [reverse(name) for name in OFFLINE_PAGES],
         "assets": [static(name) for name in STATIC_FILES],
     }
-    import json
 
     body = f"self.FIELDWORK = {json.dumps(config)};\n" + body
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")

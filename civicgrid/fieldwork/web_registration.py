@@ -12,16 +12,39 @@ def _is_worker(user) -> bool:
 
 
 def home_panel(request, role) -> list[dict]:
+    """A grid worker's visit progress with the way into My day; for community staff and the branch
+    secretary, their community's progress per grid (never diary text)."""
     from django.utils import timezone
+
+    from civicgrid.areas.models import Area, Level
+    from civicgrid.people import policy as people_policy
 
     from . import policy, quotas
 
-    grids = policy.worker_grids(request.user)
-    if not grids:
-        return []
     today = timezone.localdate()
-    rows = [{"grid": g, "progress": quotas.progress(quotas.grid_status(g, today))} for g in grids]
-    return [{"title": _("My day"), "template": "fieldwork/panel.html", "order": 5, "rows": rows}]
+    grids = policy.worker_grids(request.user)
+    if grids:
+        rows = [{"grid": g, "progress": quotas.progress(quotas.grid_status(g, today))} for g in grids]
+        return [{"title": _("My day"), "template": "fieldwork/panel.html", "order": 5, "rows": rows}]
+    communities = [
+        a.area
+        for a in people_policy.assignments(request.user)
+        if a.role in policy.COMMUNITY_ROLES and a.area_id and a.area.level == Level.COMMUNITY
+    ]
+    panels = []
+    for community in communities[:3]:
+        grids = list(Area.objects.filter(parent=community, level=Level.GRID).order_by("code")[:20])
+        rows = [{"grid": g, "progress": quotas.progress(quotas.grid_status(g, today))} for g in grids]
+        panels.append(
+            {
+                "title": _("Visit progress"),
+                "template": "fieldwork/panel_community.html",
+                "order": 30,
+                "community": community,
+                "rows": rows,
+            }
+        )
+    return panels
 
 
 def register() -> None:
