@@ -14,6 +14,16 @@ from civicgrid.people.services import create_resident
 pytestmark = pytest.mark.browser
 
 
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (64, 48), "#88aacc").save(out, "PNG")
+    return out.getvalue()
+
+
 def _wait_until_offline_ready(page, timeout=15.0):
     """The service worker is active, controls the page and has kept the pages."""
     deadline = time.monotonic() + timeout
@@ -45,6 +55,7 @@ def test_a_visit_and_a_report_made_offline_arrive_once_when_the_network_returns(
     page.goto(f"{live_server.url}/fieldwork/")
     expect(page.locator("#due-list")).to_contain_text("102")
     _wait_until_offline_ready(page)
+    shot(page, "fieldwork-my-day")
 
     page.context.set_offline(True)
     # The visit form comes from the phone's cache; the household list is masked.
@@ -60,6 +71,7 @@ def test_a_visit_and_a_report_made_offline_arrive_once_when_the_network_returns(
     expect(page.locator("#fw-queue-count")).to_have_text("1")
     page.fill("textarea[name=description]", "1幢楼道堆放杂物，堵塞通道")
     page.select_option("select[name=unit]", str(city.unit.pk))
+    page.set_input_files("input[name=photos]", files=[{"name": "stairwell.png", "mimeType": "image/png", "buffer": _png()}])
     page.click("form[data-queue=report] button[type=submit]")
     expect(page.locator("#fw-queue-count")).to_have_text("2")
     shot(page, "fieldwork-offline-queue")
@@ -75,4 +87,6 @@ def test_a_visit_and_a_report_made_offline_arrive_once_when_the_network_returns(
     visit = Visit.objects.get()
     assert visit.household_id == household.pk and visit.worker == people.grid_worker
     assert FieldReport.objects.count() == 1 and Case.objects.count() == 1
-    assert Case.objects.get().unit_id == city.unit.pk
+    case = Case.objects.get()
+    assert case.unit_id == city.unit.pk
+    assert case.attachments.count() == 1  # the photo taken offline went with the report

@@ -112,3 +112,88 @@ def test_no_page_carries_an_inline_script(client, people, homes, wednesday):
         body = client.get(reverse(f"fieldwork:{name}")).content.decode()
         for chunk in body.split("<script")[1:]:
             assert chunk.lstrip().startswith("src="), name
+
+
+def test_without_the_phone_script_a_visit_form_posts_and_redirects_to_the_visit(
+    client, people, homes, wednesday
+):
+    client.force_login(people.grid_worker)
+    data = {
+        "client_key": "plain-visit-0001",
+        "household": homes.couple.pk,
+        "visited_on": "2026-03-11",
+        "met": "member",
+        "needs": "希望加装扶手",
+        "need_action": "case",
+    }
+    response = client.post(reverse("fieldwork:visit_new"), data)
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and response.url == reverse("fieldwork:visit", args=[visit.pk])
+    page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert visit.case.ref in page and "李*国" in page
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_the_detail_progress_and_diary_pages_render_in_both_languages(
+    client, people, homes, city, wednesday, lang
+):
+    visit = services.record_visit(
+        people.grid_worker, homes.alone, visited_on=date(2026, 3, 11), met="head", needs="助餐"
+    ).row
+    errand = services.create_errand(
+        people.grid_worker, household=homes.alone, request="代缴医保", consent_way="phone"
+    ).row
+    client.force_login(people.grid_worker)
+    for url in (
+        reverse("fieldwork:visit", args=[visit.pk]),
+        reverse("fieldwork:errand", args=[errand.pk]),
+        reverse("fieldwork:progress", args=[city.grid.pk]),
+        "/",
+    ):
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE=lang).status_code == 200, url
+    client.force_login(people.community_staff)
+    for url in (
+        reverse("fieldwork:progress", args=[city.community.pk]),
+        reverse("fieldwork:diary_community", args=[city.community.pk]),
+        "/",
+    ):
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE=lang).status_code == 200, url
+
+
+def test_community_staff_set_a_quota_on_the_progress_page(client, people, city, wednesday):
+    from civicgrid.fieldwork.models import VisitQuota
+
+    client.force_login(people.community_staff)
+    url = reverse("fieldwork:progress", args=[city.community.pk])
+    response = client.post(url, {"household_type": "elderly", "period": "week", "visits": "2"})
+    assert response.status_code == 302
+    quota = VisitQuota.objects.get(community=city.community, household_type="elderly")
+    assert (quota.period, quota.visits) == ("week", 2)
+    client.force_login(people.grid_worker)
+    assert client.post(url, {"household_type": "elderly", "period": "week", "visits": "3"}).status_code == 403
+
+
+def test_an_errand_is_worked_from_its_page(client, people, homes, wednesday):
+    errand = services.create_errand(
+        people.grid_worker, household=homes.alone, request="代缴医保", consent_way="phone"
+    ).row
+    client.force_login(people.grid_worker)
+    url = reverse("fieldwork:errand", args=[errand.pk])
+    client.post(url, {"action": "step", "text": "已收集材料"})
+    client.post(url, {"action": "close", "text": "已代缴", "version": errand.version + 1})
+    errand.refresh_from_db()
+    assert errand.state == "done" and errand.steps.count() == 1
+
+
+def test_a_patrol_is_started_and_ended_from_the_queue(client, people, wednesday):
+    from civicgrid.fieldwork.models import Patrol
+
+    client.force_login(people.grid_worker)
+    url = reverse("fieldwork:patrol")
+    start = {"client_key": "queued-patrol-0001", "action": "start", "at": "2026-03-11T01:30:00Z"}
+    assert client.post(url, start, HTTP_X_FIELDWORK_QUEUE="1").status_code == 201
+    assert client.post(url, start, HTTP_X_FIELDWORK_QUEUE="1").status_code == 200
+    end = {"client_key": "queued-patrol-0002", "action": "end", "patrol_key": "queued-patrol-0001"}
+    assert client.post(url, end, HTTP_X_FIELDWORK_QUEUE="1").status_code == 200
+    patrol = Patrol.objects.get()
+    assert patrol.ended_at is not None and patrol.started_at.isoformat().startswith("2026-03-11T01:30")

@@ -125,7 +125,7 @@
     var action = submitter && submitter.name === "action" ? submitter.value : "";
     var patrol = localStorage.getItem(PATROL);
     if (kind === "patrol" && action === "start") localStorage.setItem(PATROL, key);
-    if (kind === "patrol" && action === "end") localStorage.removeItem(PATROL);
+    if (kind === "patrol" && action === "end") { localStorage.removeItem(PATROL); form.dataset.running = ""; form.dataset.offlineEnded = "1"; }
     if (patrol && kind !== "patrol" || kind === "patrol" && action === "end" && patrol) {
       var has = fields.some(function (f) { return f[0] === "patrol_key" && f[1]; });
       if (!has) fields.push(["patrol_key", patrol]);
@@ -134,6 +134,7 @@
                  files: files, label: summary(form), created: new Date().toISOString() };
     return put(item).then(function () {
       form.reset();
+      patrolState();
       freshDays(form);
       if (keyInput) keyInput.value = uuid();
       say(panel.dataset.queued);
@@ -176,6 +177,16 @@
     }).then(render, render).then(function () { sending = false; }, function () { sending = false; });
   }
 
+  function patrolState() { // the kept patrol page may be older than a round started offline
+    var form = document.getElementById("patrol-form");
+    if (!form) return;
+    var running = localStorage.getItem(PATROL) !== null || form.dataset.running === "1";
+    if (localStorage.getItem(PATROL) === null && form.dataset.offlineEnded === "1") running = false;
+    form.querySelectorAll("[data-when]").forEach(function (el) {
+      el.hidden = (el.dataset.when === "running") !== running;
+    });
+  }
+
   function showNet() {
     if (!net) return;
     net.hidden = navigator.onLine;
@@ -195,6 +206,7 @@
     var household = new URLSearchParams(location.search).get("household");
     var pick = document.querySelector("select[name=household]");
     if (household && pick) pick.value = household;
+    patrolState();
     render().then(send);
     window.addEventListener("online", function () { showNet(); send(); });
     window.addEventListener("offline", showNet);
