@@ -110,6 +110,11 @@ def can_set_quota(user, community: Area) -> bool:
     return people_policy.is_admin(user) or _covers(user, QUOTA_ROLES, community.path)
 
 
+def can_take_errand(user, household: Household) -> bool:
+    """Record a resident's errand: their grid worker, or the community's staff."""
+    return works_in(user, household.path) or _covers(user, {Role.COMMUNITY_STAFF}, household.path)
+
+
 def can_work_errand(user, errand) -> bool:
     return works_in(user, errand.path) or _covers(user, {Role.COMMUNITY_STAFF}, errand.path)
 

@@ -532,10 +532,8 @@ def create_errand(
     """便民代办: a resident asks the grid worker to do something; their consent is recorded first.
     The errand is a case in the loop (channel errand), held at the grid worker's level."""
     household = _household(household)
-    if not (policy.works_in(by, household.path) or policy._covers(by, {"community_staff"}, household.path)):
-        raise PermissionDenied(
-            _("This household is not in your grid; you can record visits only in your own grid.")
-        )
+    if not policy.can_take_errand(by, household):
+        raise PermissionDenied(_("Only the grid worker or the community's staff can work this errand."))
     key = _key(client_key)
     found = _existing(Errand, by, key)
     if found is not None:

@@ -75,7 +75,7 @@ def test_a_diary_entry_may_link_only_households_of_the_grid(people, homes, wedne
 
 def test_the_diary_is_never_on_a_public_page(client, people, wednesday):
     services.write_diary(people.grid_worker, day=date(2026, 3, 11), text="绝不公开的内容")
-    wall = client.get("/cases/wall/")
+    wall = client.get("/cases/wall/", follow=True)
     assert wall.status_code == 200 and "绝不公开的内容" not in wall.content.decode()
     assert client.get("/fieldwork/diary/").status_code == 302  # to the login page
 

@@ -12,7 +12,7 @@
   "use strict";
   var root = document.getElementById("fw");
   if (!root) return;
-  var DB = "civicgrid-fieldwork", STORE = "queue", PATROL = "fw-patrol";
+  var DB = "civicgrid-fieldwork", STORE = "queue", PATROL = "fw-patrol-" + root.dataset.user;
   var panel = document.getElementById("fw-queue");
   var list = document.getElementById("fw-queue-list");
   var count = document.getElementById("fw-queue-count");
@@ -49,8 +49,10 @@
   }
 
   function all() {
+    // Only the signed-in worker's items: a shared phone never sends one worker's items as another's.
     return tx("readonly", function (s) { return s.getAll(); }).then(function (items) {
-      return (items || []).sort(function (a, b) { return a.seq - b.seq; });
+      return (items || []).filter(function (i) { return i.user === root.dataset.user; })
+        .sort(function (a, b) { return a.seq - b.seq; });
     });
   }
   function put(item) { return tx("readwrite", function (s) { s.put(item); }); }
@@ -130,7 +132,7 @@
       var has = fields.some(function (f) { return f[0] === "patrol_key" && f[1]; });
       if (!has) fields.push(["patrol_key", patrol]);
     }
-    var item = { key: key, seq: Date.now() + Math.random(), kind: kind, url: form.action, fields: fields,
+    var item = { key: key, user: root.dataset.user, seq: Date.now() + Math.random(), kind: kind, url: form.action, fields: fields,
                  files: files, label: summary(form), created: new Date().toISOString() };
     return put(item).then(function () {
       form.reset();
