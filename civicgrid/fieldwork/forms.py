@@ -126,7 +126,7 @@ class VisitForm(KeyedForm):
     follow_up_on = forms.DateField(
         label=_("Follow up by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    photos = PhotosField(label=_("Photos (go with the case)"))
+    photos = PhotosField(label=_("Photos (go with the case or errand)"))
 
     def __init__(self, *args, households=(), heads=None, **kwargs):
         super().__init__(*args, **kwargs)

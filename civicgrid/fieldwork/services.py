@@ -222,6 +222,10 @@ def record_visit(
     needs = _text(needs)
     if need_action != "none" and not needs:
         raise ValidationError(_("Write down the need before making it a case or an errand."))
+    if photos and need_action == "none":
+        raise ValidationError(
+            _("Photos go with the case or errand made from the need; choose one, or leave the photos out.")
+        )
     if follow_up_on is not None and follow_up_on < visited_on:
         raise ValidationError(_("The follow-up date lies before the visit."))
     if patrol is not None and patrol.worker_id != by.pk:
@@ -247,7 +251,7 @@ def record_visit(
         if need_action == "case":
             _visit_case(visit, by, category=category, photos=photos, key=key)
         elif need_action == "errand":
-            _visit_errand(visit, by, category=category, consent_way=consent_way, key=key)
+            _visit_errand(visit, by, category=category, consent_way=consent_way, key=key, photos=photos)
         _emit("visit_recorded", visit, grid_id=visit.grid_id, day=visited_on)
         return visit
 
@@ -271,13 +275,14 @@ def _visit_case(visit: Visit, by, *, category, photos, key) -> None:
     _history("visit", visit, "need_to_case", by, case=result.case.pk)
 
 
-def _visit_errand(visit: Visit, by, *, category, consent_way, key) -> None:
+def _visit_errand(visit: Visit, by, *, category, consent_way, key, photos=()) -> None:
     saved = create_errand(
         by,
         household=visit.household,
         request=visit.needs,
         consent_way=consent_way,
         category=category,
+        photos=photos,
         client_key=f"v-{key}" if key else None,
     )
     visit.errand = saved.row
@@ -527,6 +532,7 @@ def create_errand(
     consent_way: str,
     consent_note: str = "",
     category=None,
+    photos: Sequence = (),
     client_key: str | None = None,
 ) -> Saved:
     """便民代办: a resident asks the grid worker to do something; their consent is recorded first.
@@ -555,6 +561,7 @@ def create_errand(
             category=category,
             unit=household.unit_id,
             address=household.address,
+            photos=photos,
             client_key=_case_key(by, key, "e"),
         )
         now = timezone.now()

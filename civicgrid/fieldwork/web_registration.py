@@ -11,6 +11,18 @@ def _is_worker(user) -> bool:
     return policy.is_worker(user)
 
 
+def _reads_figures(user) -> bool:
+    """Community staff and the levels above (a grid worker has My day)."""
+    from civicgrid.people import policy as people_policy
+
+    from . import policy
+
+    return not policy.is_worker(user) and (
+        people_policy.is_admin(user)
+        or people_policy.has_role(user, *(policy.FIGURES_ROLES - policy.WORKER_ROLES))
+    )
+
+
 def home_panel(request, role) -> list[dict]:
     """A grid worker's visit progress with the way into My day; for community staff and the branch
     secretary, their community's progress per grid (never diary text)."""
@@ -52,5 +64,6 @@ def register() -> None:
     from civicgrid.core.views import HOME_PANEL_PROVIDERS
 
     nav.register(_("My day"), "fieldwork:my_day", visible=_is_worker, order=15)
+    nav.register(_("Fieldwork figures"), "fieldwork:figures", visible=_reads_figures, order=70)
     if home_panel not in HOME_PANEL_PROVIDERS:
         HOME_PANEL_PROVIDERS.append(home_panel)

@@ -81,3 +81,11 @@ def test_a_need_written_earlier_is_taken_up_later_in_one_step_once(people, homes
     assert visit.case.state == State.REGISTERED
     with pytest.raises(ValidationError, match="already"):
         services.raise_need(visit, people.grid_worker, as_="case")
+
+
+def test_photos_without_a_case_or_errand_are_refused_not_dropped(people, homes, wednesday):
+    with pytest.raises(ValidationError, match="Photos go with"):
+        services.record_visit(
+            people.grid_worker, homes.couple, visited_on=date(2026, 3, 11), met="head", photos=[b"not used"]
+        )
+    assert not Visit.objects.exists()
