@@ -103,6 +103,13 @@ def recompute(grids: list[Area], months: list[date], today: date | None = None) 
                 )
             )
     with transaction.atomic():
+        # The grids' rows lock them: two workers recomputing one grid take turns instead of colliding.
+        list(
+            Area.objects.select_for_update()
+            .filter(pk__in=grid_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         GridMonth.objects.filter(grid_id__in=grid_ids, month__in=months).delete()
         GridMonth.objects.bulk_create(rows)
     written = len(rows)

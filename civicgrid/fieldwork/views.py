@@ -542,6 +542,9 @@ def progress(request, pk):
     area = get_object_or_404(Area, pk=pk)
     if not policy.can_view_progress(request.user, area):
         raise PermissionDenied
+    if area.level not in (Level.COMMUNITY, Level.GRID):
+        # Above a community the live view would scan every grid: the figures read the rollup.
+        return redirect(reverse("fieldwork:figures") + f"?area={area.pk}")
     community = area if area.level == Level.COMMUNITY else None
     can_set = community is not None and policy.can_set_quota(request.user, community)
     if request.method == "POST":
