@@ -111,6 +111,18 @@ def _invalid(request, form):
     return None
 
 
+def _round(request, key: str | None, running: Patrol | None) -> Patrol | None:
+    """The patrol round an item was made on: the phone names it by its key (an item queued offline
+    may arrive after the round ended, or while another one runs); a plain form post is filed under
+    the round running now."""
+    if key:
+        try:
+            return services.patrol_for_key(request.user, key)
+        except ValidationError:
+            return None
+    return None if _queued(request) else running
+
+
 # ---------------------------------------------------------------- my day
 
 
@@ -193,7 +205,7 @@ def visit_new(request):
                     need_action=d["need_action"] or "none",
                     category=d.get("category"),
                     consent_way=d.get("consent_way") or "",
-                    patrol=services.patrol_for_key(request.user, request.POST.get("patrol_key")) or patrol,
+                    patrol=_round(request, request.POST.get("patrol_key"), patrol),
                     client_key=d["client_key"],
                     photos=d["photos"],
                 ),
@@ -380,7 +392,7 @@ def patrol(request):
                 if saved:
                     return _json_saved(request, saved, _("Patrol round")) or redirect("fieldwork:patrol")
             else:
-                target = services.patrol_for_key(request.user, request.POST.get("patrol_key")) or current
+                target = _round(request, request.POST.get("patrol_key"), None) or current
                 if target is None:
                     if _queued(request):
                         return _refused(request, [_("There is no running patrol round to end.")])
@@ -423,7 +435,7 @@ def report_new(request):
         form = forms.ReportForm(request.POST, request.FILES, units=units)
         if form.is_valid():
             d = form.cleaned_data
-            round_ = services.patrol_for_key(request.user, d.get("patrol_key")) or current
+            round_ = _round(request, d.get("patrol_key"), current)
             saved, refused = _run(
                 request,
                 form,

@@ -197,3 +197,18 @@ def test_a_patrol_is_started_and_ended_from_the_queue(client, people, wednesday)
     assert client.post(url, end, HTTP_X_FIELDWORK_QUEUE="1").status_code == 200
     patrol = Patrol.objects.get()
     assert patrol.ended_at is not None and patrol.started_at.isoformat().startswith("2026-03-11T01:30")
+
+
+def test_a_queued_report_is_filed_under_the_round_the_phone_names_only(client, people, city, wednesday):
+    client.force_login(people.grid_worker)
+    running = services.start_patrol(people.grid_worker, client_key="round-now-0001").row
+    url = reverse("fieldwork:report_new")
+    plain = {"client_key": "round-rep-0001", "description": "井盖缺失", "unit": city.unit.pk}
+    client.post(url, plain, HTTP_X_FIELDWORK_QUEUE="1")  # recorded before the round: no key
+    named = {**plain, "client_key": "round-rep-0002", "patrol_key": "round-now-0001"}
+    client.post(url, named, HTTP_X_FIELDWORK_QUEUE="1")
+    client.post(
+        url, {**plain, "client_key": "round-rep-0003", "patrol_key": "bad key!"}, HTTP_X_FIELDWORK_QUEUE="1"
+    )
+    reports = dict(FieldReport.objects.values_list("client_key", "patrol_id"))
+    assert reports == {"round-rep-0001": None, "round-rep-0002": running.pk, "round-rep-0003": None}
