@@ -71,7 +71,9 @@ def test_a_visit_and_a_report_made_offline_arrive_once_when_the_network_returns(
     expect(page.locator("#fw-queue-count")).to_have_text("1")
     page.fill("textarea[name=description]", "1幢楼道堆放杂物，堵塞通道")
     page.select_option("select[name=unit]", str(city.unit.pk))
-    page.set_input_files("input[name=photos]", files=[{"name": "stairwell.png", "mimeType": "image/png", "buffer": _png()}])
+    page.set_input_files(
+        "input[name=photos]", files=[{"name": "stairwell.png", "mimeType": "image/png", "buffer": _png()}]
+    )
     page.click("form[data-queue=report] button[type=submit]")
     expect(page.locator("#fw-queue-count")).to_have_text("2")
     shot(page, "fieldwork-offline-queue")
@@ -90,3 +92,20 @@ def test_a_visit_and_a_report_made_offline_arrive_once_when_the_network_returns(
     case = Case.objects.get()
     assert case.unit_id == city.unit.pk
     assert case.attachments.count() == 1  # the photo taken offline went with the report
+
+
+def test_a_queued_visit_the_server_refuses_stays_listed_with_its_reason_until_discarded(
+    city, people, phone_page, login, live_server
+):
+    page = phone_page
+    household = create_household(unit=city.unit, number="102", address="宝石社区1幢1单元102")
+    login(page, "gridworker")
+    page.goto(f"{live_server.url}/fieldwork/visits/new/?household={household.pk}")
+    page.fill("input[name=visited_on]", "2099-01-01")
+    page.check("input[name=met][value=nobody]")
+    page.click("form[data-queue=visit] button[type=submit]")
+    refused = page.locator("#fw-queue-list li.refused")
+    expect(refused).to_contain_text("走访不能填写未来的日期")
+    assert Visit.objects.count() == 0
+    refused.get_by_role("button", name="丢弃").click()
+    expect(page.locator("#fw-queue")).to_be_hidden()

@@ -165,13 +165,16 @@
               return response.json().then(function (data) { say(panel.dataset.sent + ": " + (data.message || "")); return remove(item.key); })
                 .then(function () { return true; });
             }
-            if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-              return response.json().catch(function () { return { errors: [String(response.status)] }; }).then(function (data) {
+            if (response.status === 400 || response.status === 403) {
+              // Only the server's own refusal (JSON with its reasons) marks the item; anything else
+              // (a CSRF page after the session changed, a proxy) is tried again later.
+              return response.json().then(function (data) {
+                if (!data || data.ok !== false) return false;
                 item.refused = data.errors || [String(response.status)];
                 return put(item).then(function () { return true; });
-              });
+              }, function () { return false; });
             }
-            return false; // a server error: try again later
+            return false; // a server error or a timeout: try again later
           }, function () { return false; }); // no network: stop, keep the order
         });
       });
