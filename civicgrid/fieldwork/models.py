@@ -113,8 +113,9 @@ class FieldReport(JurisdictionModel):
     worker's client key to the case, and to the patrol round it was made on."""
 
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A case is never deleted in the loop (only the demo's cleanup does): the link goes with it.
     case = models.OneToOneField(
-        "cases.Case", on_delete=models.PROTECT, related_name="field_report", verbose_name=_("case")
+        "cases.Case", on_delete=models.CASCADE, related_name="field_report", verbose_name=_("case")
     )
     patrol = models.ForeignKey(
         Patrol,
@@ -142,7 +143,7 @@ class Errand(JurisdictionModel):
     the closed loop (cases: channel errand, is_errand); this row holds the consent and the steps."""
 
     case = models.OneToOneField(
-        "cases.Case", on_delete=models.PROTECT, related_name="errand", verbose_name=_("case")
+        "cases.Case", on_delete=models.CASCADE, related_name="errand", verbose_name=_("case")
     )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -228,14 +229,14 @@ class Visit(JurisdictionModel):
     )
     case = models.ForeignKey(
         "cases.Case",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
         verbose_name=_("case"),
     )
     errand = models.ForeignKey(
-        Errand, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("errand")
+        Errand, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("errand")
     )
     client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)

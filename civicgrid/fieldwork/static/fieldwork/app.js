@@ -145,7 +145,8 @@
   }
 
   function send() {
-    if (sending) return Promise.resolve();
+    // navigator.onLine false means no network for sure (true only maybe): then wait for "online".
+    if (sending || navigator.onLine === false) return Promise.resolve();
     sending = true;
     return all().then(function (items) {
       var chain = Promise.resolve(true);
