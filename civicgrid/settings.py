@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "civicgrid.indices",
     "civicgrid.accounts",
     "civicgrid.mediation",
+    "civicgrid.fieldwork",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",

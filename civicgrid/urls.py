@@ -25,6 +25,7 @@ urlpatterns = [
     path("mediation/", include("civicgrid.mediation.urls")),
     path("deliberation/", include("civicgrid.deliberation.urls")),
     path("volunteering/", include("civicgrid.volunteering.urls")),
+    path("", include("civicgrid.fieldwork.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("indices/", include("civicgrid.indices.urls")),
     path("api/", include("civicgrid.api.urls")),
