@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, Household, Level
 from civicgrid.cases.models import Case
 from civicgrid.cases.views.staff_queues import tabs_for
+from civicgrid.core.access import public_view, signed_in_view
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Resident
 
@@ -126,7 +126,7 @@ def _round(request, key: str | None, running: Patrol | None) -> Patrol | None:
 # ---------------------------------------------------------------- my day
 
 
-@login_required
+@signed_in_view
 def my_day(request):
     grids = _worker(request)
     today = timezone.localdate()
@@ -181,7 +181,7 @@ def my_day(request):
 # ---------------------------------------------------------------- visits
 
 
-@login_required
+@signed_in_view
 def visit_new(request):
     grids = _worker(request)
     households, heads = _households(grids)
@@ -225,7 +225,7 @@ def visit_new(request):
     return render(request, "fieldwork/visit_form.html", {"form": form, "patrol": patrol})
 
 
-@login_required
+@signed_in_view
 def visits(request):
     grids = _worker(request)
     today = timezone.localdate()
@@ -254,7 +254,7 @@ def visits(request):
     return render(request, "fieldwork/visits.html", {"blocks": blocks, "recent": recent})
 
 
-@login_required
+@signed_in_view
 def visit_detail(request, pk):
     visit = get_object_or_404(
         Visit.objects.select_related("household__unit__parent", "case", "errand"), pk=pk
@@ -292,7 +292,7 @@ def visit_detail(request, pk):
 # ---------------------------------------------------------------- diary
 
 
-@login_required
+@signed_in_view
 def diary(request):
     grids = _worker(request)
     households, heads = _households(grids)
@@ -329,7 +329,7 @@ def diary(request):
     return render(request, "fieldwork/diary.html", {"form": form, "entries": entries})
 
 
-@login_required
+@signed_in_view
 def diary_new(request):
     """The diary form alone (the page the phone keeps for offline use)."""
     grids = _worker(request)
@@ -338,7 +338,7 @@ def diary_new(request):
     return render(request, "fieldwork/diary_form.html", {"form": form})
 
 
-@login_required
+@signed_in_view
 def diary_community(request, pk):
     """Community staff: how many diary entries each grid worker wrote, per grid and month; the text
     of an entry only after a logged unmask."""
@@ -371,7 +371,7 @@ def diary_community(request, pk):
 # ---------------------------------------------------------------- patrols and reports
 
 
-@login_required
+@signed_in_view
 def patrol(request):
     grids = _worker(request)
     current = Patrol.objects.filter(worker=request.user, ended_at__isnull=True).first()
@@ -422,7 +422,7 @@ def patrol(request):
     return render(request, "fieldwork/patrol.html", {"form": form, "current": current, "rounds": rounds})
 
 
-@login_required
+@signed_in_view
 def report_new(request):
     grids = _worker(request)
     units = list(
@@ -469,7 +469,7 @@ def report_new(request):
 # ---------------------------------------------------------------- errands
 
 
-@login_required
+@signed_in_view
 def errands(request):
     grids = _worker(request)
     households, heads = _households(grids)
@@ -507,7 +507,7 @@ def errands(request):
     return render(request, "fieldwork/errands.html", {"form": form, "errands": rows})
 
 
-@login_required
+@signed_in_view
 def errand_detail(request, pk):
     errand = get_object_or_404(Errand.objects.select_related("household__unit__parent", "case"), pk=pk)
     if not policy.can_view_errand(request.user, errand):
@@ -548,7 +548,7 @@ def errand_detail(request, pk):
 # ---------------------------------------------------------------- progress, quotas, figures
 
 
-@login_required
+@signed_in_view
 def progress(request, pk):
     """A community's (or street's) visit progress per grid, and — for community staff — its quotas."""
     area = get_object_or_404(Area, pk=pk)
@@ -610,7 +610,7 @@ def progress(request, pk):
     )
 
 
-@login_required
+@signed_in_view
 def figures(request):
     roots = policy.worker_grids(request.user) or people_policy.home_areas(request.user)
     if not roots:
@@ -663,6 +663,7 @@ def _assets_version() -> str:
     return digest.hexdigest()[:12]
 
 
+@public_view  # a static script (no data): the browser fetches it without a session check
 def service_worker(request):
     """The service worker, served from the site root so that it may control /fieldwork/."""
     path = finders.find("fieldwork/sw.js")
@@ -683,6 +684,7 @@ def service_worker(request):
     return response
 
 
+@public_view  # the web-app manifest: names and icons only
 def manifest(request):
     data = {
         "name": _("civicgrid fieldwork"),
