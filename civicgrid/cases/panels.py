@@ -4,11 +4,18 @@ A provider is a function (request, case) -> list of {"template": ..., ...}; each
 on the case page with the panel as `panel`. Deliberation uses it to show the topic a case raised.
 """
 
-CASE_PANEL_PROVIDERS: list = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+
+CASE_PANEL_PROVIDERS: list[Callable[[HttpRequest, Any], list[dict]]] = []
 
 
-def case_panels(request, case) -> list[dict]:
-    panels = []
+def case_panels(request: HttpRequest, case: Any) -> list[dict]:
+    panels: list[dict] = []
     for provider in CASE_PANEL_PROVIDERS:
         panels.extend(provider(request, case) or [])
     return panels
