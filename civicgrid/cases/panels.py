@@ -1,7 +1,8 @@
 """Panels that apps above cases add to the staff case page (cases imports none of them).
 
-A provider is a function (request, case) -> list of {"template": ..., ...}; each panel is included
-on the case page with the panel as `panel`. Deliberation uses it to show the topic a case raised.
+A provider is a function (request, case) -> a panel, a list of panels or None; a panel is a dict
+{"template": ..., ...} whose template (a whole `<section class="card">`) is included on the case page
+with the panel as `panel`. Deliberation shows the topic a case raised; mediation its dispute.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
-CASE_PANEL_PROVIDERS: list[Callable[[HttpRequest, Any], list[dict]]] = []
+CASE_PANEL_PROVIDERS: list[Callable[[HttpRequest, Any], Any]] = []
 
 
 def case_panels(request: HttpRequest, case: Any) -> list[dict]:
     panels: list[dict] = []
     for provider in CASE_PANEL_PROVIDERS:
-        panels.extend(provider(request, case) or [])
+        found = provider(request, case)
+        if isinstance(found, dict):
+            panels.append(found)
+        elif found:
+            panels.extend(found)
     return panels

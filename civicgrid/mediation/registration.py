@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
-    from civicgrid.cases.views.staff import CASE_PANEL_PROVIDERS
+    from civicgrid.cases.panels import CASE_PANEL_PROVIDERS
     from civicgrid.core import nav
     from civicgrid.core.views import HOME_PANEL_PROVIDERS
 

@@ -253,11 +253,6 @@ def merge_candidates(user, case: Case) -> list[Case]:
     return [c for c in found if c.merged_into_id is None and policy.can(user, "merge", c)]
 
 
-# Apps above cases add panels to the staff case page: provider(request, case) -> dict | None with a
-# "template" (included with `panel`) and whatever it shows (mediation: the dispute it was handed to).
-CASE_PANEL_PROVIDERS: list = []
-
-
 def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=False, status=200):
     user = request.user
     now = timezone.now()
@@ -300,7 +295,6 @@ def case_page(request, case: Case, *, bound=None, unmask_form=None, unmasked=Fal
             "unmask_form": unmask_form or UnmaskContactForm(),
             "unmasked": unmasked,
             "read_only": not forms,
-            "extra_panels": [p for p in (provider(request, case) for provider in CASE_PANEL_PROVIDERS) if p],
         },
         status=status,
     )
