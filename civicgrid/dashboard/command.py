@@ -25,9 +25,13 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups, workflow
 from civicgrid.cases.models import Case, CaseEvent, CategoryRollup
 from civicgrid.core.access import signed_in_view
+from civicgrid.deliberation.models import Topic
+from civicgrid.deliberation.workflow import TopicStatus
 from civicgrid.indices import policy as indices_policy
 from civicgrid.indices import reports as indices_reports
 from civicgrid.indices.models import Colour, IndexDefinition
+from civicgrid.mediation import workflow as mediation_workflow
+from civicgrid.mediation.models import Dispute
 from civicgrid.people.models import Department
 
 from . import figures
@@ -80,6 +84,18 @@ def live_figures(area: Area) -> dict:
         "today": sum(today.values()),
         "today_by_channel": {str(workflow.Channel(k).label): v for k, v in sorted(today.items())},
         "at": timezone.localtime().strftime("%H:%M"),
+    }
+
+
+def in_progress(area: Area) -> dict:
+    """Mediation and deliberation under way in the area (two counts over small tables)."""
+    disputes = Dispute.objects.filter(
+        path__startswith=area.path, state__in=list(mediation_workflow.OPEN_STATES)
+    )
+    return {
+        "disputes": disputes.count(),
+        "disputes_at_risk": disputes.filter(urgency=mediation_workflow.Urgency.RISK).count(),
+        "topics": Topic.objects.filter(path__startswith=area.path, status=TopicStatus.OPEN).count(),
     }
 
 
@@ -181,6 +197,7 @@ def command(request, code: str):
             "colour_counts": [(Colour(k).label, k, v) for k, v in colour_counts.items()],
             "red": red,
             "latest": latest,
+            "progress": in_progress(area),
             "summary": summary,
             "rates": [(key, label, kind, getattr(summary, key)) for key, label, kind in figures.RATES[:5]],
             "links": {
@@ -189,6 +206,8 @@ def command(request, code: str):
                 "today": _search(area=area.code, reported_from=timezone.localdate().isoformat()),
                 "colours": reverse("indices:colours", args=[area.code]),
                 "figures": reverse("dashboard:area", args=[area.code]),
+                "mediation": reverse("mediation:index"),
+                "deliberation": reverse("deliberation:index"),
             },
             "live_url": reverse("dashboard:command_live", args=[area.code]),
             "screen_url": reverse("dashboard:command", args=[area.code]) + "?screen=1",

@@ -1,8 +1,9 @@
 """The figures an indicator formula or a colour rule may use, per area and period, read from rollups.
 
 A metric source gives named figures for a list of areas over a run of months, in one or two
-queries whatever the number of areas (never a scan of cases). The cases source reads the closed
-loop's monthly rollups (cases.rollups); other capabilities add their sources to SOURCES.
+queries whatever the number of areas (never a scan of cases). Sources: the closed loop's monthly
+rollups (cases.rollups), the grids' households, mediation's dispute rollups, deliberation's topic
+rollups and volunteering's monthly counts. A new capability adds its source to SOURCES.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups
 from civicgrid.cases.models import CategoryRollup
+from civicgrid.deliberation.models import TopicRollup
+from civicgrid.mediation.models import DisputeRollup
+from civicgrid.volunteering.models import Metric as VolunteeringMetric
+from civicgrid.volunteering.models import VolunteeringCount
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,86 @@ def _households(areas: list[Area], start: date, end: date) -> dict[int, dict[str
     return out
 
 
+def _by_prefix(areas: list[Area], rows, fields: list[str]) -> dict[int, dict[str, float]]:
+    """Sum rows keyed by a path ((path, {field: n}) pairs) into every area whose path prefixes it."""
+    out = {a.pk: dict.fromkeys(fields, 0.0) for a in areas}
+    for path, values in rows:
+        for area in areas:
+            if path.startswith(area.path):
+                for f in fields:
+                    out[area.pk][f] += values.get(f) or 0
+    return out
+
+
+def _rate(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+MEDIATION_FIELDS = ["taken_in", "closed", "agreed", "performed", "came_back"]
+
+
+def _mediation(areas: list[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
+    common = _common_prefix([a.path for a in areas])
+    rows = (
+        DisputeRollup.objects.filter(path__startswith=common, month__gte=start, month__lte=end)
+        .values("path")
+        .annotate(**{f: Sum(f) for f in MEDIATION_FIELDS})
+    )
+    sums = _by_prefix(areas, ((r["path"], r) for r in rows), MEDIATION_FIELDS)
+    out: dict[int, dict[str, float | None]] = {}
+    for pk, v in sums.items():
+        out[pk] = {
+            "disputes_taken_in": v["taken_in"],
+            "disputes_closed": v["closed"],
+            "mediation_closure_rate": _rate(v["closed"], v["taken_in"]),
+            "mediation_success_rate": _rate(v["agreed"], v["closed"]),
+            "disputes_came_back": v["came_back"],
+        }
+    return out
+
+
+def _deliberation(areas: list[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
+    rows = {
+        r["area_id"]: r
+        for r in TopicRollup.objects.filter(area__in=areas, month__gte=start, month__lte=end)
+        .values("area_id")
+        .annotate(raised=Sum("raised"), carried_out=Sum("carried_out"))
+    }
+    return {
+        a.pk: {
+            "topics_raised": float(rows.get(a.pk, {}).get("raised") or 0),
+            "topics_carried_out": float(rows.get(a.pk, {}).get("carried_out") or 0),
+        }
+        for a in areas
+    }
+
+
+def _volunteering(areas: list[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
+    common = _common_prefix([a.path for a in areas])
+    wanted = [
+        VolunteeringMetric.VOLUNTEER_MINUTES,
+        VolunteeringMetric.CALLS,
+        VolunteeringMetric.CALLS_IN_TIME,
+    ]
+    rows = (
+        VolunteeringCount.objects.filter(
+            path__startswith=common, month__gte=start, month__lte=end, metric__in=wanted
+        )
+        .values("path", "metric")
+        .annotate(n=Sum("value"))
+    )
+    sums = _by_prefix(areas, ((r["path"], {r["metric"]: r["n"]}) for r in rows), list(wanted))
+    return {
+        pk: {
+            "volunteer_hours": v[VolunteeringMetric.VOLUNTEER_MINUTES] / 60,
+            "calls_answered_in_time_rate": _rate(
+                v[VolunteeringMetric.CALLS_IN_TIME], v[VolunteeringMetric.CALLS]
+            ),
+        }
+        for pk, v in sums.items()
+    }
+
+
 def _common_prefix(paths: list[str]) -> str:
     first, last = min(paths), max(paths)
     i = 0
@@ -100,6 +185,30 @@ CASE_METRICS = (
 SOURCES: list[Source] = [
     Source(CASE_METRICS, _cases),
     Source((Metric("households", _("households"), "count"),), _households),
+    Source(
+        (
+            Metric("disputes_taken_in", _("disputes taken in for mediation"), "count"),
+            Metric("disputes_closed", _("disputes closed"), "count"),
+            Metric("mediation_closure_rate", _("mediation closure rate (结案率)"), "rate"),
+            Metric("mediation_success_rate", _("mediation success rate"), "rate"),
+            Metric("disputes_came_back", _("disputes that came back"), "count"),
+        ),
+        _mediation,
+    ),
+    Source(
+        (
+            Metric("topics_raised", _("deliberation topics raised"), "count"),
+            Metric("topics_carried_out", _("deliberation topics carried out"), "count"),
+        ),
+        _deliberation,
+    ),
+    Source(
+        (
+            Metric("volunteer_hours", _("volunteer hours"), "hours"),
+            Metric("calls_answered_in_time_rate", _("whistle calls answered in time"), "rate"),
+        ),
+        _volunteering,
+    ),
 ]
 
 
