@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area, Compound, Household
@@ -424,7 +424,7 @@ class Meeting(JurisdictionModel):
     place = models.CharField(_("place"), max_length=120, blank=True)
     scheduled_at = models.DateTimeField(_("scheduled for"))
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("meeting", "closed"), null=True, blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
 

@@ -14,3 +14,9 @@ class IndicesConfig(AppConfig):
 
         nav.register(_("Indices"), "indices:index", visible=policy.can_read_indices, order=32)
         nav.register(_("Grid affairs"), "indices:admission", visible=policy.sees_admission, order=34)
+
+        from civicgrid.fieldwork import tasks
+
+        from .reports import my_day_tasks
+
+        tasks.register(my_day_tasks)

@@ -159,3 +159,27 @@ def workload(root: Area, months: int = 6) -> tuple[list[date], list[tuple[Area, 
     for row in sums:
         table[row["grid_id"]][row["month"]] = row["hours"]
     return cols, [(g, [table[g.pk].get(m, Decimal(0)) for m in cols]) for g in grids if g.pk in table]
+
+
+def my_day_tasks(user, today: date) -> list:
+    """The grid worker's admitted tasks of this month not done yet, for fieldwork's "My day"."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from civicgrid.fieldwork.tasks import Task
+
+    month = date(today.year, today.month, 1)
+    open_tasks = GridTask.objects.filter(worker=user, month=month, done_at__isnull=True).select_related(
+        "request", "grid"
+    )
+    url = reverse("indices:admission") + "#my-tasks"
+    return [
+        Task(
+            title=_("%(task)s · %(grid)s · %(hours)s h")
+            % {"task": t.request.title, "grid": t.grid.name, "hours": t.hours},
+            url=url,
+            due=add_months(month, 1),
+            source="indices",
+        )
+        for t in open_tasks
+    ]

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from . import services
-from .models import OrgLevel, PartyMembership, PartyOrganization
+from .models import CallEvent, OrgLevel, PartyMembership, PartyOrganization, PioneerScore, PioneerWeights
 
 
 class PartyOrganizationForm(forms.ModelForm):
@@ -110,3 +110,36 @@ class PartyMembershipAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: PartyMembership, form: Any, change: bool) -> None:
         obj.jurisdiction = obj.organization.jurisdiction
         super().save_model(request, obj, form, change)
+
+
+# --- pioneer index and whistle-call history ---------------------------------------------------
+
+
+@admin.register(PioneerWeights)
+class PioneerWeightsAdmin(admin.ModelAdmin):
+    """The pioneer index's weights and star thresholds are data the branch's district edits."""
+
+    list_display = ["area", "valid_from", "jurisdiction"]
+    raw_id_fields = ["area"]
+    readonly_fields = ["jurisdiction"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.jurisdiction = obj.area.jurisdiction
+        super().save_model(request, obj, form, change)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the services write (scores are computed, call events are history)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.register(PioneerScore, _ReadOnlyAdmin)
+admin.site.register(CallEvent, _ReadOnlyAdmin)

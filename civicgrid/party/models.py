@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Compound
 from civicgrid.core.models import JurisdictionModel
@@ -169,7 +170,7 @@ class PostHolding(JurisdictionModel):
 
 class CallState(models.TextChoices):
     OPEN = "open", _("open")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", pgettext_lazy("whistle call", "closed")
     CANCELLED = "cancelled", _("cancelled")
 
 
@@ -190,7 +191,7 @@ class WhistleCall(JurisdictionModel):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # When the last needed member reported (answered in time: filled_at <= deadline).
     filled_at = models.DateTimeField(_("filled"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("whistle call", "closed"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
     # A case in the closed loop can raise a call (a lazy reference: party code never imports cases).
     case = models.ForeignKey(
@@ -231,7 +232,7 @@ class CallReport(JurisdictionModel):
     member = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="call_reports", verbose_name=_("member")
     )
-    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    reported_at = models.DateTimeField(pgettext_lazy("whistle call", "reported"), default=timezone.now)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     via_home_registration = models.BooleanField(_("via 双报到"), default=False)

@@ -103,5 +103,6 @@ def test_the_case_page_runs_a_bounded_number_of_queries(
         services.comment(case, people.grid_worker, f"第{i}次电话联系")
     case = services.dispatch(case, people.dispatcher, city.dept, assisting=[city.dept2])
     client.force_login(people.dispatcher)
-    with django_assert_max_num_queries(20):
+    # a fixed number, whatever the rows: the page's own, the top bar's (one look-up per app, and one per case-page panel)
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("cases:staff_case", args=[case.pk])).status_code == 200

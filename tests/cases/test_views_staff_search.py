@@ -75,6 +75,7 @@ def test_the_search_page_runs_a_bounded_number_of_queries(
     for i in range(30):
         report(description=f"乱停车 {i}")
     client.force_login(people.dispatcher)
-    with django_assert_max_num_queries(14):
+    # a fixed number, whatever the rows: the page's own, the top bar's (one look-up per app)
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("cases:search"), {"q": "乱停车", "overdue": ""})
     assert response.status_code == 200

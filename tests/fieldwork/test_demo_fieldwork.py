@@ -35,7 +35,9 @@ def test_a_year_of_fieldwork_at_a_realistic_quota_completion(demo, client):
     )
     assert FieldReport.objects.filter(patrol__isnull=False).exists() and Patrol.objects.exists()
     assert rollups.figures(street, last.year)["total"]["visits"] > 0
-    client.login(username="gridworker", password="civicgrid-demo")
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="gridworker"))
     assert client.get("/fieldwork/").status_code == 200
 
 

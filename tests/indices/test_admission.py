@@ -143,3 +143,19 @@ def test_the_admission_pages_show_each_role_its_part(client, file, city, people)
     assert client.get(f"/indices/admission/{req.pk}/").status_code == 403
     client.force_login(people.other_handler)
     assert client.get(f"/indices/admission/{req.pk}/").status_code == 403
+
+
+def test_an_admitted_task_shows_on_the_grid_workers_day(file, city, people, time_machine, client):
+    from civicgrid.fieldwork import tasks
+
+    time_machine.move_to("2026-03-10 10:00 +08:00", tick=False)
+    req = file()
+    services.decide_request(req, by=people.supervisor, approve=True)
+    task = services.assign_task(
+        req, grid=city.grid, worker=people.grid_worker, month=date(2026, 3, 1), by=people.dispatcher
+    )
+    found = tasks.tasks_for(people.grid_worker, date(2026, 3, 10))
+    assert [t.source for t in found] == ["indices"] and "消防安全入户宣传" in found[0].title
+    assert tasks.tasks_for(people.other_grid_worker, date(2026, 3, 10)) == []
+    services.complete_task(task, by=people.grid_worker)
+    assert tasks.tasks_for(people.grid_worker, date(2026, 3, 10)) == []
