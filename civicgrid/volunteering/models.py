@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Household
 from civicgrid.core.models import JurisdictionModel
@@ -449,7 +450,7 @@ class Need(JurisdictionModel):
 
 
 class ProjectState(models.TextChoices):
-    AGREED = "agreed", _("agreed")
+    AGREED = "agreed", pgettext_lazy("co-building project", "agreed")
     IN_PROGRESS = "in_progress", _("in progress")
     DONE = "done", _("done")
     DROPPED = "dropped", _("dropped")
