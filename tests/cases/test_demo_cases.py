@@ -59,7 +59,6 @@ def test_the_cases_step_cleans_up_and_generates_again(demo):
     from civicgrid.demo.registry import DemoContext, Progress
     from civicgrid.demo.steps import cases as demo_steps
 
-    count = Case.objects.count()
     ctx = DemoContext(
         scale=SCALES["tiny"], seed=2024, progress=Progress(lambda line: None), write=lambda line: None
     )
@@ -69,7 +68,12 @@ def test_the_cases_step_cleans_up_and_generates_again(demo):
     for step in reversed(registry.steps()):
         if step.order > 100:
             step.cleanup(ctx)
+    # Other steps add cases through the services too, so the step is compared with itself.
     demo_steps.cleanup(ctx)
     assert not Case.objects.exists() and not CategoryRollup.objects.exists()
     demo_steps.generate(ctx)
-    assert abs(Case.objects.count() - count) <= 2
+    count = Case.objects.count()
+    demo_steps.cleanup(ctx)
+    assert not Case.objects.exists()
+    demo_steps.generate(ctx)
+    assert count > 100 and abs(Case.objects.count() - count) <= 2

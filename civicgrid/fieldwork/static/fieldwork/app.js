@@ -89,8 +89,11 @@
   }
 
   function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
+    // The CSRF cookie is HttpOnly (no script reads it); every page's forms carry the token.
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input && input.value) return input.value;
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.getAttribute("content") : "";
   }
 
   function summary(form) {
