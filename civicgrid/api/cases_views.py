@@ -246,6 +246,9 @@ class PossibleDuplicates(ApiView):
 
     def get(self, request):
         params = request.query_params
+        bad = sorted(k for k in ("category", "description", "grid", "address") if "\x00" in params.get(k, ""))
+        if bad:  # PostgreSQL stores and compares no NUL character: a clear 400, not a server error
+            raise ValidationError({k: [_("Null characters are not allowed.")] for k in bad})
         form = s.PlaceMixin(data={k: params.get(k) for k in ("lng", "lat") if params.get(k)})
         form.is_valid(raise_exception=True)
         category = params.get("category") or None

@@ -80,3 +80,9 @@ def test_a_grid_worker_gets_nothing_of_a_neighbouring_grid_through_the_api(api, 
     assert client.get(f"/api/v1/areas/{city.building2.code}/").status_code in (403, 404)
     listed = {row["code"] for row in client.get("/api/v1/areas/", {"page_size": 500}).json()["results"]}
     assert city.grid2.code not in listed and city.building2.code not in listed
+
+
+def test_a_nul_character_in_the_duplicate_search_is_a_clear_400(api, people):
+    """Found by schemathesis on PostgreSQL: a NUL in `address` was a server error there."""
+    response = api(people.dispatcher).get("/api/v1/cases/possible-duplicates/", {"address": "a\x00b"})
+    assert response.status_code == 400 and "address" in response.json()["errors"]
