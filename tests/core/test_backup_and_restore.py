@@ -21,7 +21,9 @@ def data(people):
     return people
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test must leave the tables empty (no post_migrate rows),
+# or the next serialized-rollback test (the PostgreSQL races) cannot load its rows back
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restore_brings_back_every_row_and_the_checksums_match(data, tmp_path):
     if connection.vendor == "postgresql" and not backup.shutil.which("pg_dump"):
         pytest.skip("postgresql-client is not installed")
@@ -52,7 +54,9 @@ def test_a_restore_brings_back_every_row_and_the_checksums_match(data, tmp_path)
     assert AccessLog.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test must leave the tables empty (no post_migrate rows),
+# or the next serialized-rollback test (the PostgreSQL races) cannot load its rows back
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_damaged_backup_file_is_refused_by_its_manifest(data, tmp_path):
     if connection.vendor != "sqlite":
         pytest.skip("the manifest check of a tampered file is shown on SQLite")
