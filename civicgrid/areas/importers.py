@@ -514,7 +514,7 @@ def import_households(source, *, fmt: str | None = None, progress: Progress = qu
     codes: set[str] = set()
     count = 0
     try:
-        for count, (_number, r) in enumerate(_read_again(source, fmt), start=1):
+        for count, (_row_number, r) in enumerate(_read_again(source, fmt), start=1):
             if count == 1:
                 missing = [c for c in REQUIRED_COLUMNS if c not in r]
                 if missing:

@@ -326,3 +326,22 @@ def test_an_open_file_as_uploaded_is_read_as_well_as_a_path(city, table, tmp_pat
         result = import_households(upload, fmt=path.suffix.lstrip("."))
         assert not upload.closed
     assert result.created["household"] == 4
+
+
+def test_a_building_given_twice_with_other_coordinates_is_refused_not_crashed(city, tmp_path):
+    """Regression (found by hypothesis): the row loop's variable shadowed the number parser, so a
+    building repeated with its coordinates raised TypeError instead of naming the row."""
+    from civicgrid.areas.importers import ImportRejected, import_households
+    from civicgrid.areas.models import Area
+
+    header = "grid_code,building_code,building_name,unit_code,unit_name,room,address,lng,lat\n"
+    rows = [
+        "330106001001001,330106001001001B07,7幢,330106001001001B07U1,1单元,101,宝石社区7幢1单元101,120.101,30.201",
+        "330106001001001,330106001001001B07,7幢,330106001001001B07U1,1单元,102,宝石社区7幢1单元102,120.109,30.201",
+    ]
+    path = tmp_path / "households.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as e:
+        import_households(path)
+    assert any(err.row == 3 for err in e.value.errors)
+    assert not Area.objects.filter(code="330106001001001B07").exists()
