@@ -11,10 +11,11 @@ from . import outbox
 from .models import AccessLog, AuditEntry, CalendarDay, OutboxEvent, PeriodicLease
 
 
-class PermanentRecordAdmin(admin.ModelAdmin):
-    """Evidence is shown, never added, changed or deleted here: not even a superuser may."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only an app's services write: shown here, never added, changed or deleted (the one
+    read-only admin base every app uses)."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -22,6 +23,10 @@ class PermanentRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class PermanentRecordAdmin(ReadOnlyAdmin):
+    """Evidence is shown, never added, changed or deleted here: not even a superuser may."""
 
 
 @admin.register(CalendarDay)

@@ -5,6 +5,8 @@ the services change them)."""
 from django import forms
 from django.contrib import admin
 
+from civicgrid.core.admin import ReadOnlyAdmin
+
 from . import procedures
 from .models import (
     Council,
@@ -85,17 +87,6 @@ class CouncilAdmin(admin.ModelAdmin):
     inlines = [SeatInline]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class TopicStepInline(admin.TabularInline):
     model = TopicStep
     extra = 0
@@ -118,7 +109,7 @@ class TopicCaseInline(admin.TabularInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(ReadOnly):
+class TopicAdmin(ReadOnlyAdmin):
     list_display = [
         "ref",
         "title",
@@ -136,16 +127,16 @@ class TopicAdmin(ReadOnly):
 
 
 @admin.register(TopicEvent)
-class TopicEventAdmin(ReadOnly):
+class TopicEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "topic", "action", "actor", "public"]
     list_filter = ["action"]
 
 
 @admin.register(JointMeeting)
-class JointMeetingAdmin(ReadOnly):
+class JointMeetingAdmin(ReadOnlyAdmin):
     list_display = ["compound", "scheduled_for", "held_on"]
 
 
 @admin.register(TopicRollup)
-class TopicRollupAdmin(ReadOnly):
+class TopicRollupAdmin(ReadOnlyAdmin):
     list_display = ["area", "month", "raised", "taken_up", "resolved", "carried_out", "days_to_carried_out"]

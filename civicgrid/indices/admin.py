@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from civicgrid.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import (
     AdmissionRequest,
@@ -17,17 +19,6 @@ from .models import (
     IndexVersion,
     PeerGroup,
 )
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PeerGroup)
@@ -91,16 +82,16 @@ class IndexDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexVersion)
-class IndexVersionAdmin(ReadOnly):
+class IndexVersionAdmin(ReadOnlyAdmin):
     list_display = ["index", "number", "created_at", "created_by", "note"]
 
 
 @admin.register(IndexIssue)
-class IndexIssueAdmin(ReadOnly):
+class IndexIssueAdmin(ReadOnlyAdmin):
     list_display = ["index", "number", "period_start", "period_end", "published_at"]
 
 
 @admin.register(AdmissionRequest)
-class AdmissionRequestAdmin(ReadOnly):
+class AdmissionRequestAdmin(ReadOnlyAdmin):
     list_display = ["title", "department", "district", "state", "filed_at", "decided_at"]
     list_filter = ["state"]

@@ -303,7 +303,7 @@ def admission(request):
         if policy.may(user, "assign_task", a) and a.level != Level.GRID
     ]
     workload = [(root, *reports.workload(root)) for root in roots[:2]]
-    month = date.today().replace(day=1)
+    month = timezone.localdate().replace(day=1)
     return render(
         request,
         "indices/admission.html",

@@ -3,42 +3,33 @@ admin shows rows and never edits the fields the services own (and never shows pa
 
 from django.contrib import admin
 
+from civicgrid.core.admin import ReadOnlyAdmin
+
 from .models import Centre, CentreStaff, Dispute, DisputeEvent, DisputeRollup, Mediator
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Centre)
-class CentreAdmin(ReadOnly):
+class CentreAdmin(ReadOnlyAdmin):
     list_display = ["name", "level", "area", "active"]
     list_filter = ["level", "active"]
     search_fields = ["name"]
 
 
 @admin.register(CentreStaff)
-class CentreStaffAdmin(ReadOnly):
+class CentreStaffAdmin(ReadOnlyAdmin):
     list_display = ["user", "role", "centre", "since", "ended_on"]
     list_filter = ["role"]
 
 
 @admin.register(Mediator)
-class MediatorAdmin(ReadOnly):
+class MediatorAdmin(ReadOnlyAdmin):
     list_display = ["name", "pool", "centre", "max_open", "unavailable_until", "active"]
     list_filter = ["pool", "active"]
     exclude = ["household", "organisation"]
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnly):
+class DisputeAdmin(ReadOnlyAdmin):
     list_display = ["ref", "summary", "dispute_type", "state", "centre", "received_at", "closed_at"]
     list_filter = ["state", "dispute_type", "level", "channel"]
     search_fields = ["ref"]
@@ -59,13 +50,13 @@ class DisputeAdmin(ReadOnly):
 
 
 @admin.register(DisputeEvent)
-class DisputeEventAdmin(ReadOnly):
+class DisputeEventAdmin(ReadOnlyAdmin):
     list_display = ["dispute", "action", "from_state", "to_state", "actor", "at"]
     list_filter = ["action"]
 
 
 @admin.register(DisputeRollup)
-class DisputeRollupAdmin(ReadOnly):
+class DisputeRollupAdmin(ReadOnlyAdmin):
     list_display = [
         "month",
         "centre",

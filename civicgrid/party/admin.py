@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from civicgrid.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import CallEvent, OrgLevel, PartyMembership, PartyOrganization, PioneerScore, PioneerWeights
 
@@ -128,18 +130,5 @@ class PioneerWeightsAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows only the services write (scores are computed, call events are history)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-admin.site.register(PioneerScore, _ReadOnlyAdmin)
-admin.site.register(CallEvent, _ReadOnlyAdmin)
+admin.site.register(PioneerScore, ReadOnlyAdmin)
+admin.site.register(CallEvent, ReadOnlyAdmin)
