@@ -9,6 +9,7 @@ import copy
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -336,7 +337,7 @@ class HoldSerializer(ReasonSerializer):
 
     def validate_until(self, value):
         if value <= timezone.localdate():
-            raise serializers.ValidationError(_("Pick a review date in the future."))
+            raise serializers.ValidationError(pgettext("api", "Pick a review date in the future."))
         return value
 
 

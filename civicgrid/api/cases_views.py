@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -89,7 +90,7 @@ def filter_cases(qs, params):
     if params.get("category"):
         category = Category.objects.filter(code=params["category"]).first()
         if category is None:
-            raise ValidationError({"category": [_("Unknown category.")]})
+            raise ValidationError({"category": [pgettext("api", "Unknown category.")]})
     if params.get("area"):
         area = Area.objects.filter(code=params["area"]).first()
         if area is None:
@@ -102,7 +103,7 @@ def filter_cases(qs, params):
         if department is None:
             raise ValidationError({"department": [_("Unknown department.")]})
     if params.get("channel") and params["channel"] not in Channel.values:
-        raise ValidationError({"channel": [_("Unknown channel.")]})
+        raise ValidationError({"channel": [pgettext("api", "Unknown channel.")]})
     return case_services.filter_cases(
         qs,
         text=params.get("q") or "",
@@ -253,7 +254,7 @@ class PossibleDuplicates(ApiView):
         form.is_valid(raise_exception=True)
         category = params.get("category") or None
         if category and not Category.objects.filter(code=category).exists():
-            raise ValidationError({"category": [_("Unknown category.")]})
+            raise ValidationError({"category": [pgettext("api", "Unknown category.")]})
         grid = Area.objects.filter(code=params["grid"]).first() if params.get("grid") else None
         found = case_services.find_possible_duplicates(
             category=category,

@@ -39,6 +39,7 @@ import shapely.geometry
 import shapely.validation
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.core.bulk import BulkLoader
 
@@ -832,5 +833,5 @@ def write_error_report(errors: Iterable[RowError], path) -> None:
     """Every error as a CSV line: row, column, reason (opens in Excel, BOM included)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([_("row"), _("column"), _("reason")])
+        writer.writerow([_("row"), _("column"), pgettext("areas", "reason")])
         writer.writerows([e.row, e.column, e.message] for e in errors)

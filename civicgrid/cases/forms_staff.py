@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.people.models import Department
 
@@ -95,7 +96,7 @@ class ActionForm(forms.Form):
 
 def _note(label=None, required=False, rows=2, help_text=""):
     return forms.CharField(
-        label=label or _("Note"),
+        label=label or pgettext_lazy("cases", "Note"),
         required=required,
         max_length=TEXT_MAX,
         help_text=help_text,
@@ -130,7 +131,9 @@ class NotAcceptForm(ActionForm):
     action = "not_accept"
     title = _("Not accept (不予受理)")
     submit = _("Do not accept")
-    reason = _note(_("Reason"), required=True, help_text=_("The reporter sees this reason."))
+    reason = _note(
+        pgettext_lazy("cases", "Reason"), required=True, help_text=_("The reporter sees this reason.")
+    )
 
     def perform(self, version):
         return services.not_accept(
@@ -224,7 +227,7 @@ class RequestExtensionForm(ActionForm):
     hours = forms.IntegerField(
         label=_("Extra working hours"), min_value=1, max_value=400, help_text=_("8 hours = one working day.")
     )
-    reason = _note(_("Reason"), required=True)
+    reason = _note(pgettext_lazy("cases", "Reason"), required=True)
 
     def perform(self, version):
         d = self.cleaned_data
@@ -529,8 +532,8 @@ UNMASK_REASONS = [
 
 
 class UnmaskContactForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *UNMASK_REASONS])
-    note = forms.CharField(label=_("Note"), max_length=150, required=False)
+    reason = forms.ChoiceField(label=pgettext_lazy("cases", "Reason"), choices=[("", "—"), *UNMASK_REASONS])
+    note = forms.CharField(label=pgettext_lazy("cases", "Note"), max_length=150, required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -539,7 +542,7 @@ class UnmaskContactForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("reason") == "other" and not (data.get("note") or "").strip():
-            self.add_error("note", _("Say why you need the full details."))
+            self.add_error("note", pgettext_lazy("cases", "Say why you need the full details."))
         return data
 
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area
 from civicgrid.core.models import JurisdictionModel
@@ -261,7 +262,7 @@ class Case(JurisdictionModel):
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    title = models.CharField(_("title"), max_length=120, blank=True)
+    title = models.CharField(pgettext_lazy("cases", "title"), max_length=120, blank=True)
     description = models.TextField(_("description"))
     reporter_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -333,7 +334,7 @@ class Case(JurisdictionModel):
     flagged_for_deliberation_at = models.DateTimeField(_("flagged for deliberation"), null=True, blank=True)
     deliberation_note = models.CharField(_("deliberation note"), max_length=200, blank=True)
 
-    result = models.TextField(_("result"), blank=True)
+    result = models.TextField(pgettext_lazy("cases", "result"), blank=True)
     not_accepted_reason = models.CharField(_("reason not accepted"), max_length=300, blank=True)
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=300, blank=True)
@@ -526,7 +527,7 @@ class ExtensionRequest(JurisdictionModel):
         Case, on_delete=models.CASCADE, related_name="extension_requests", verbose_name=_("case")
     )
     hours = models.PositiveIntegerField(_("extra working hours"))
-    reason = models.CharField(_("reason"), max_length=300)
+    reason = models.CharField(pgettext_lazy("cases", "reason"), max_length=300)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -570,13 +571,13 @@ class SupervisionOrder(JurisdictionModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("issued by"),
+        verbose_name=pgettext_lazy("cases", "issued by"),
         help_text=_("Empty when issued automatically."),
     )
-    reason = models.CharField(_("reason"), max_length=32, default="manual")
+    reason = models.CharField(pgettext_lazy("cases", "reason"), max_length=32, default="manual")
     note = models.CharField(_("note"), max_length=300, blank=True)
     due = models.DateTimeField(_("act by"), null=True, blank=True)
-    at = models.DateTimeField(_("issued"), default=timezone.now)
+    at = models.DateTimeField(pgettext_lazy("cases", "issued"), default=timezone.now)
 
     class Meta:
         ordering = ["-at"]
@@ -707,7 +708,10 @@ class DepartmentRollup(RollupCounts):
     """Monthly counters per (area node at every level of the case's ancestry) × lead department."""
 
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+        Department,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=pgettext_lazy("cases", "department"),
     )
 
     class Meta:

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DashboardConfig(AppConfig):
     name = "civicgrid.dashboard"
     label = "dashboard"
-    verbose_name = _("Figures")
+    verbose_name = pgettext_lazy("dashboard", "Figures")
 
     def ready(self):
         from civicgrid.core import nav
@@ -19,7 +20,9 @@ class DashboardConfig(AppConfig):
         def reads_figures(user) -> bool:
             return policy.has_role(user, Role.DEPARTMENT_HANDLER) or bool(figure_areas(user))
 
-        nav.register(_("Figures"), "dashboard:index", visible=reads_figures, order=30)
+        nav.register(
+            pgettext_lazy("dashboard", "Figures"), "dashboard:index", visible=reads_figures, order=30
+        )
 
         from civicgrid.indices.policy import command_areas
 

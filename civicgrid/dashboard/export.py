@@ -55,7 +55,7 @@ def workbook(report: figures.Report, *, category_label: str = "") -> bytes:
         scope += f" · {category_label}"
     ws.append([_("Area"), scope])
     ws.append([_("Area code"), report.area.code])
-    ws.append([_("Period"), f"{report.period.start_param} – {report.period.end_param}"])
+    ws.append([pgettext("dashboard", "Period"), f"{report.period.start_param} – {report.period.end_param}"])
     ws.append([])
     ws.append([_("Figure"), _("Value")])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
@@ -70,7 +70,7 @@ def workbook(report: figures.Report, *, category_label: str = "") -> bytes:
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 18
     sheets = [
-        (_("Areas"), _("Area"), report.children),
+        (pgettext("dashboard", "Areas"), _("Area"), report.children),
         (_("Departments"), _("Department"), report.departments),
         (_("Categories"), _("Category"), report.categories),
         (_("Months"), _("Month"), report.months),

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area
 from civicgrid.cases import rollups
@@ -167,7 +167,7 @@ def leader_home_panel(request, role) -> list[dict]:
         summary = rollups.figures(area, start=period.start, end=period.end)
         panels.append(
             {
-                "title": _("Figures"),
+                "title": pgettext("dashboard", "Figures"),
                 "template": "dashboard/panel.html",
                 "order": 5,
                 "area": area,

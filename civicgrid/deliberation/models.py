@@ -52,8 +52,8 @@ class Procedure(Bilingual):
     """A deliberation procedure: a sequence of steps. Built-ins come from procedures.py; a district
     adds its own here (jurisdiction = its district code; empty = available everywhere)."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    code = models.SlugField(pgettext_lazy("deliberation", "code"), max_length=40, unique=True)
+    description = models.TextField(pgettext_lazy("deliberation", "description"), blank=True)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=12, blank=True, db_index=True)
     for_villages = models.BooleanField(_("for villages"), default=False)
     support_threshold = models.PositiveSmallIntegerField(_("supports a resident's topic needs"), default=10)
@@ -70,8 +70,8 @@ class ProcedureStep(Bilingual):
     procedure = models.ForeignKey(
         Procedure, on_delete=models.CASCADE, related_name="steps", verbose_name=_("procedure")
     )
-    order = models.PositiveSmallIntegerField(_("order"))
-    code = models.SlugField(_("code"), max_length=40)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("deliberation", "order"))
+    code = models.SlugField(pgettext_lazy("deliberation", "code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=12, choices=StepKind.choices)
     # What may be done while this step is current (workflow.Action values).
     allows = models.JSONField(_("allows"), default=list)
@@ -138,12 +138,16 @@ class CouncilSeat(models.Model):
         null=True,
         blank=True,
         related_name="council_seats",
-        verbose_name=_("member"),
+        verbose_name=pgettext_lazy("deliberation", "member"),
     )
     # How the seat is named in the minutes ("宝石社区居委会主任"); never a phone or an ID number.
     holder = models.CharField(_("held by"), max_length=60)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("department")
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=pgettext_lazy("deliberation", "department"),
     )
     # X seats belong to one topic.
     topic = models.ForeignKey(
@@ -152,7 +156,7 @@ class CouncilSeat(models.Model):
         null=True,
         blank=True,
         related_name="x_seats",
-        verbose_name=_("topic"),
+        verbose_name=pgettext_lazy("deliberation", "topic"),
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -184,8 +188,8 @@ class Topic(JurisdictionModel):
     procedure = models.ForeignKey(
         Procedure, on_delete=models.PROTECT, related_name="topics", verbose_name=_("procedure")
     )
-    title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"))
+    title = models.CharField(pgettext_lazy("deliberation", "title"), max_length=120)
+    description = models.TextField(pgettext_lazy("deliberation", "description"))
     source = models.CharField(_("source"), max_length=16, choices=TopicSource.choices)
     proposed_by = models.ForeignKey(
         USER,
@@ -223,8 +227,8 @@ class Topic(JurisdictionModel):
 
     class Meta:
         ordering = ["-raised_at", "-id"]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
+        verbose_name = pgettext_lazy("deliberation", "topic")
+        verbose_name_plural = pgettext_lazy("deliberation", "topics")
         constraints = [
             models.UniqueConstraint(fields=["community", "number"], name="delib_topic_number_unique"),
             models.CheckConstraint(
@@ -250,7 +254,12 @@ class TopicStep(models.Model):
     """One step a topic is or was in. The current one has no end; a partial unique index makes
     sure a topic never has two."""
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="steps", verbose_name=_("topic"))
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=pgettext_lazy("deliberation", "topic"),
+    )
     step = models.ForeignKey(
         ProcedureStep, on_delete=models.PROTECT, related_name="+", verbose_name=_("step")
     )
@@ -281,13 +290,18 @@ class TopicStep(models.Model):
 class TopicEvent(JurisdictionModel):
     """The history of a topic: every action, with actor, step and note."""
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="events", verbose_name=_("topic"))
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=pgettext_lazy("deliberation", "topic"),
+    )
     step = models.ForeignKey(
         TopicStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("step")
     )
     action = models.CharField(_("action"), max_length=30)
     actor = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("deliberation", "note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     public = models.BooleanField(_("public"), default=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
@@ -321,12 +335,12 @@ class Comment(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="comments")
     step = models.ForeignKey(TopicStep, on_delete=models.SET_NULL, null=True, related_name="+")
     author = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
-    text = models.TextField(_("comment"))
+    text = models.TextField(pgettext_lazy("deliberation", "comment"))
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]
-        verbose_name = _("comment")
+        verbose_name = pgettext_lazy("deliberation", "comment")
         verbose_name_plural = _("comments")
 
     def __str__(self) -> str:
@@ -359,14 +373,14 @@ class ResearchKind(models.TextChoices):
     VISIT = "visit", _("visit")
     DOCUMENT = "document", _("document")
     PHOTO = "photo", _("photo")
-    NOTE = "note", _("note")
+    NOTE = "note", pgettext_lazy("deliberation", "note")
 
 
 class ResearchNote(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="research_notes")
     step = models.ForeignKey(TopicStep, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=ResearchKind.choices)
-    text = models.TextField(_("note"))
+    text = models.TextField(pgettext_lazy("deliberation", "note"))
     photo = models.FileField(_("photo"), upload_to="deliberation/%Y/%m/", blank=True)
     content_type = models.CharField(max_length=40, blank=True)
     by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -420,7 +434,7 @@ class SurveyAnswer(models.Model):
 class Meeting(JurisdictionModel):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="meetings")
     step = models.ForeignKey(TopicStep, on_delete=models.CASCADE, related_name="meetings")
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("deliberation", "title"), max_length=120)
     place = models.CharField(_("place"), max_length=120, blank=True)
     scheduled_at = models.DateTimeField(_("scheduled for"))
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
@@ -571,7 +585,7 @@ class Task(models.Model):
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("deliberation", "done"), null=True, blank=True)
     # A case that closes when this task is done.
     case = models.ForeignKey(
         "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="deliberation_tasks"
@@ -597,7 +611,7 @@ class Milestone(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("milestone"), max_length=120)
     due_on = models.DateField(_("due"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("deliberation", "done"), null=True, blank=True)
 
     class Meta:
         ordering = ["task", "due_on", "id"]

@@ -28,6 +28,7 @@ from fractions import Fraction
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StepKind(models.TextChoices):
@@ -42,7 +43,7 @@ class StepKind(models.TextChoices):
 class Action(models.TextChoices):
     PROPOSE = "propose", _("propose a topic")
     SUPPORT = "support", _("support")
-    COMMENT = "comment", _("comment")
+    COMMENT = "comment", pgettext_lazy("deliberation", "comment")
     DECIDE = "decide", _("take up or decline")
     RESEARCH = "research", _("research notes and questionnaire")
     MEET = "meet", _("hold a meeting")

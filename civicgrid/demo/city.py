@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Compound, GridKind, Household, Level
 from civicgrid.areas.services import label_point
@@ -312,7 +313,7 @@ def generate(ctx: DemoContext) -> None:
         loader.flush()
 
     total_households = sum(g.households for g in walk(city) if g.level == Level.GRID)
-    households_label = _("households")
+    households_label = pgettext("demo", "households")
     with ctx.progress.phase(
         _("buildings, households, residents, Party"), expected=(households_label, total_households)
     ) as phase:
@@ -334,11 +335,11 @@ class Filler:
         self.labels = {
             "buildings": _("buildings"),
             "units": _("units"),
-            "households": _("households"),
+            "households": pgettext("demo", "households"),
             "residents": _("residents"),
             "compounds": _("compounds"),
             "Party organisations": _("Party organisations"),
-            "memberships": _("Party memberships"),
+            "memberships": pgettext("demo", "Party memberships"),
         }
 
     def street(self, street: Node) -> None:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DemoRun(models.Model):
@@ -13,7 +14,7 @@ class DemoRun(models.Model):
 
     scale = models.CharField(_("scale"), max_length=10)
     seed = models.IntegerField(_("seed"))
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_at = models.DateTimeField(pgettext_lazy("demo", "started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     steps = models.JSONField(_("steps done"), default=list)
 

@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Household
 from civicgrid.cases.models import Category
@@ -98,7 +99,7 @@ def category_field():
         Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("code"),
         required=False,
         label=_("Category"),
-        empty_label=_("— suggested from the description —"),
+        empty_label=pgettext_lazy("fieldwork", "— suggested from the description —"),
     )
 
 
@@ -122,7 +123,7 @@ class VisitForm(KeyedForm):
     consent_way = forms.ChoiceField(
         choices=[("", "—"), *ConsentWay.choices], required=False, label=_("Resident's consent to the errand")
     )
-    follow_up = forms.CharField(label=_("Follow-up"), required=False, max_length=500)
+    follow_up = forms.CharField(label=pgettext_lazy("fieldwork", "Follow-up"), required=False, max_length=500)
     follow_up_on = forms.DateField(
         label=_("Follow up by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -146,7 +147,9 @@ class VisitForm(KeyedForm):
 
 class DiaryForm(KeyedForm):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    text = forms.CharField(label=_("Notes"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(
+        label=pgettext_lazy("fieldwork", "Notes"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
+    )
 
     def __init__(self, *args, households=(), heads=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,12 +165,14 @@ class DiaryForm(KeyedForm):
 
 class ReportForm(KeyedForm):
     description = forms.CharField(
-        label=_("What is the matter?"),
+        label=pgettext_lazy("fieldwork", "What is the matter?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Describe the matter in a few words.")},
+        error_messages={"required": pgettext_lazy("fieldwork", "Describe the matter in a few words.")},
     )
-    settled = forms.BooleanField(label=_("Settled on the spot (general matter)"), required=False)
+    settled = forms.BooleanField(
+        label=pgettext_lazy("fieldwork", "Settled on the spot (general matter)"), required=False
+    )
     result = forms.CharField(label=_("What was done"), required=False, max_length=2000)
     emergency = forms.BooleanField(
         label=_("Emergency: alert community, street and district at once"), required=False
@@ -185,13 +190,13 @@ class ReportForm(KeyedForm):
     def clean(self):
         data = super().clean()
         if data.get("settled") and not (data.get("result") or "").strip():
-            self.add_error("result", _("Say what was done on the spot."))
+            self.add_error("result", pgettext_lazy("fieldwork", "Say what was done on the spot."))
         return data
 
 
 class PatrolForm(KeyedForm):
     at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    note = forms.CharField(label=pgettext_lazy("fieldwork", "Note"), required=False, max_length=500)
 
 
 class ErrandForm(KeyedForm):
@@ -215,5 +220,5 @@ class ErrandForm(KeyedForm):
 
 class QuotaForm(forms.Form):
     household_type = forms.ChoiceField(choices=HouseholdType.choices, widget=forms.HiddenInput)
-    period = forms.ChoiceField(choices=Period.choices, label=_("Period"))
+    period = forms.ChoiceField(choices=Period.choices, label=pgettext_lazy("fieldwork", "Period"))
     visits = forms.IntegerField(min_value=1, max_value=31, label=_("Visits"))

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Household
 from civicgrid.core.models import JurisdictionModel
@@ -88,10 +89,12 @@ class Patrol(JurisdictionModel):
     )
     grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("grid"))
     path = models.CharField(_("path"), max_length=255, db_index=True)
-    started_at = models.DateTimeField(_("started"))
-    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
+    started_at = models.DateTimeField(pgettext_lazy("fieldwork", "started"))
+    ended_at = models.DateTimeField(pgettext_lazy("fieldwork", "ended"), null=True, blank=True)
+    note = models.CharField(pgettext_lazy("fieldwork", "note"), max_length=500, blank=True)
+    client_key = models.CharField(
+        pgettext_lazy("fieldwork", "client key"), max_length=64, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -126,7 +129,9 @@ class FieldReport(JurisdictionModel):
         verbose_name=_("patrol"),
     )
     path = models.CharField(_("path"), max_length=255, db_index=True)
-    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
+    client_key = models.CharField(
+        pgettext_lazy("fieldwork", "client key"), max_length=64, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -163,17 +168,19 @@ class Errand(JurisdictionModel):
     consent_way = models.CharField(_("consent given"), max_length=12, choices=ConsentWay.choices)
     consent_at = models.DateTimeField(_("consent recorded"))
     consent_note = models.CharField(_("consent note"), max_length=200, blank=True)
-    result = models.CharField(_("result"), max_length=500, blank=True)
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    result = models.CharField(pgettext_lazy("fieldwork", "result"), max_length=500, blank=True)
+    requested_at = models.DateTimeField(pgettext_lazy("fieldwork", "requested"), default=timezone.now)
+    started_at = models.DateTimeField(pgettext_lazy("fieldwork", "started"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("fieldwork", "done"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
-    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
+    client_key = models.CharField(
+        pgettext_lazy("fieldwork", "client key"), max_length=64, null=True, blank=True
+    )
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-requested_at"]
-        verbose_name = _("errand")
+        verbose_name = pgettext_lazy("fieldwork", "errand")
         verbose_name_plural = _("errands")
         constraints = [
             models.UniqueConstraint(fields=["worker", "client_key"], name="fieldwork_errand_client_key")
@@ -186,11 +193,14 @@ class Errand(JurisdictionModel):
 
 class ErrandStep(JurisdictionModel):
     errand = models.ForeignKey(
-        Errand, on_delete=models.CASCADE, related_name="steps", verbose_name=_("errand")
+        Errand,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=pgettext_lazy("fieldwork", "errand"),
     )
     at = models.DateTimeField(_("time"), default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.CharField(_("step"), max_length=500)
+    text = models.CharField(pgettext_lazy("fieldwork", "step"), max_length=500)
 
     class Meta:
         ordering = ["at", "id"]
@@ -216,7 +226,7 @@ class Visit(JurisdictionModel):
     met = models.CharField(_("who was met"), max_length=10, choices=Met.choices)
     heard = models.TextField(_("what was heard"), max_length=2000, blank=True)
     needs = models.TextField(_("needs raised"), max_length=2000, blank=True)
-    follow_up = models.CharField(_("follow-up"), max_length=500, blank=True)
+    follow_up = models.CharField(pgettext_lazy("fieldwork", "follow-up"), max_length=500, blank=True)
     follow_up_on = models.DateField(_("follow up by"), null=True, blank=True)
     follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
     patrol = models.ForeignKey(
@@ -236,9 +246,16 @@ class Visit(JurisdictionModel):
         verbose_name=_("case"),
     )
     errand = models.ForeignKey(
-        Errand, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("errand")
+        Errand,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("fieldwork", "errand"),
     )
-    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
+    client_key = models.CharField(
+        pgettext_lazy("fieldwork", "client key"), max_length=64, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:
@@ -273,9 +290,11 @@ class DiaryEntry(JurisdictionModel):
     grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
     path = models.CharField(_("path"), max_length=255, db_index=True)
     day = models.DateField(_("day"))
-    text = models.TextField(_("notes"), max_length=4000)
+    text = models.TextField(pgettext_lazy("fieldwork", "notes"), max_length=4000)
     households = models.ManyToManyField(Household, blank=True, related_name="+", verbose_name=_("households"))
-    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
+    client_key = models.CharField(
+        pgettext_lazy("fieldwork", "client key"), max_length=64, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
     class Meta:

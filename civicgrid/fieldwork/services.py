@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Household, Level
 from civicgrid.cases import services as cases
@@ -633,7 +634,7 @@ def start_errand(errand: Errand, by, *, expected_version: int | None = None) -> 
 def add_errand_step(errand: Errand, by, text: str) -> ErrandStep:
     text = _text(text, 500)
     if not text:
-        raise ValidationError(_("Say what was done."))
+        raise ValidationError(pgettext("fieldwork", "Say what was done."))
     move = _ErrandMove(errand, by, "add_step", None)
     step = ErrandStep.objects.create(
         jurisdiction=move.errand.jurisdiction, errand=move.errand, by=by, text=text
@@ -647,7 +648,7 @@ def close_errand(errand: Errand, by, *, result: str, expected_version: int | Non
     """Done: the result goes on the errand's case, which is handled and verified (closed)."""
     result = _text(result, 500)
     if not result:
-        raise ValidationError(_("Say what was done."))
+        raise ValidationError(pgettext("fieldwork", "Say what was done."))
     move = _ErrandMove(errand, by, "close", expected_version)
     case = move.errand.case
     if case.state in (State.REGISTERED, State.REWORK):

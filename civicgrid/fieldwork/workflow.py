@@ -17,9 +17,9 @@ from django.utils.translation import pgettext_lazy
 
 
 class ErrandState(models.TextChoices):
-    REQUESTED = "requested", _("requested")
-    IN_PROGRESS = "in_progress", _("in progress")
-    DONE = "done", _("done")
+    REQUESTED = "requested", pgettext_lazy("fieldwork", "requested")
+    IN_PROGRESS = "in_progress", pgettext_lazy("fieldwork", "in progress")
+    DONE = "done", pgettext_lazy("fieldwork", "done")
     CANCELLED = "cancelled", _("cancelled")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -67,7 +68,7 @@ def workbook(issue: IndexIssue, lang=None) -> bytes:
             ]
         )
     info = wb.create_sheet(_("Indicators"))
-    info.append([_("Indicator"), _("Formula"), _("Direction"), _("Unit"), _("Weight")])
+    info.append([_("Indicator"), _("Formula"), _("Direction"), pgettext("indices", "Unit"), _("Weight")])
     for ind in indicators:
         info.append([ind.label(lang), ind.formula, ind.direction, ind.unit, ind.weight])
     out = io.BytesIO()

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups
@@ -171,7 +172,7 @@ CASE_METRICS = (
     Metric("closed_on_time", _("cases closed on time"), "count"),
     Metric("overdue_open", _("open cases past their time limit"), "count"),
     Metric("on_hold", _("cases on hold"), "count"),
-    Metric("settled_on_spot", _("settled on the spot"), "count"),
+    Metric("settled_on_spot", pgettext_lazy("indices", "settled on the spot"), "count"),
     Metric("unsatisfied", _("unsatisfied ratings"), "count"),
     Metric("completion_rate", _("completion rate (办结率)"), "rate"),
     Metric("on_time_rate", _("on-time completion rate (按期办结率)"), "rate"),
@@ -184,7 +185,7 @@ CASE_METRICS = (
 
 SOURCES: list[Source] = [
     Source(CASE_METRICS, _cases),
-    Source((Metric("households", _("households"), "count"),), _households),
+    Source((Metric("households", pgettext_lazy("indices", "households"), "count"),), _households),
     Source(
         (
             Metric("disputes_taken_in", _("disputes taken in for mediation"), "count"),

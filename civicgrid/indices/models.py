@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.models import JurisdictionModel
@@ -124,7 +125,7 @@ class IndexIssue(JurisdictionModel):
     number = models.PositiveIntegerField(_("issue number"))
     period_start = models.DateField(_("from month"))
     period_end = models.DateField(_("to month"))
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_at = models.DateTimeField(pgettext_lazy("indices", "published"), default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
     )
@@ -213,8 +214,8 @@ class TaskKind(models.TextChoices):
 class AdmissionState(models.TextChoices):
     PENDING = "pending", _("waiting for the district")
     APPROVED = "approved", _("approved: on the admission list")
-    REFUSED = "refused", _("refused")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    REFUSED = "refused", pgettext_lazy("indices", "refused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("indices", "withdrawn")
 
 
 class AdmissionRequest(JurisdictionModel):
@@ -222,10 +223,13 @@ class AdmissionRequest(JurisdictionModel):
 
     district = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("indices", "department"),
     )
-    title = models.CharField(_("task"), max_length=120)
-    kind = models.CharField(_("kind"), max_length=12, choices=TaskKind.choices)
+    title = models.CharField(pgettext_lazy("indices", "task"), max_length=120)
+    kind = models.CharField(pgettext_lazy("indices", "kind"), max_length=12, choices=TaskKind.choices)
     description = models.TextField(_("what grid workers would do"), max_length=2000)
     grids = models.ManyToManyField(Area, related_name="admission_requests", verbose_name=_("grids"))
     hours_per_grid = models.DecimalField(_("hours per grid per month"), max_digits=6, decimal_places=1)
@@ -233,7 +237,7 @@ class AdmissionRequest(JurisdictionModel):
         _("funding that comes with it (yuan)"), max_digits=12, decimal_places=2
     )
     people = models.PositiveSmallIntegerField(_("people that come with it"), default=0)
-    starts_on = models.DateField(_("from"))
+    starts_on = models.DateField(pgettext_lazy("indices", "from"))
     ends_on = models.DateField(_("until"))
     state = models.CharField(
         _("state"), max_length=10, choices=AdmissionState.choices, default=AdmissionState.PENDING
@@ -251,7 +255,7 @@ class AdmissionRequest(JurisdictionModel):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reason = models.CharField(pgettext_lazy("indices", "reason"), max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -294,13 +298,13 @@ class GridTask(JurisdictionModel):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="grid_tasks",
-        verbose_name=_("worker"),
+        verbose_name=pgettext_lazy("indices", "worker"),
     )
     month = models.DateField(_("month"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(default=timezone.now)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("indices", "done"), null=True, blank=True)
 
     class Meta:
         ordering = ["-month", "grid"]

@@ -168,7 +168,7 @@ def columns():
     return [
         ("taken_in", _("Taken in"), "count"),
         ("closed", pgettext_lazy("mediation figures", "Closed"), "count"),
-        ("agreed", _("Agreed"), "count"),
+        ("agreed", pgettext_lazy("mediation", "Agreed"), "count"),
         ("failed", _("Failed"), "count"),
         ("withdrawn", _("Withdrawn"), "count"),
         ("open", _("Open"), "count"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .workflow import (
     Channel,
@@ -47,8 +48,10 @@ class IntakeForm(forms.Form):
 
 class PartyForm(forms.Form):
     side = forms.ChoiceField(label=_("Side"), choices=PartySide.choices)
-    kind = forms.ChoiceField(label=_("Kind"), choices=PartyKind.choices, initial=PartyKind.PERSON)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("mediation", "Kind"), choices=PartyKind.choices, initial=PartyKind.PERSON
+    )
+    name = forms.CharField(label=pgettext_lazy("mediation", "Name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     organisation = forms.CharField(label=_("Works at / organisation"), max_length=100, required=False)
 
@@ -137,7 +140,7 @@ class FailForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(label=pgettext_lazy("mediation", "Reason"), max_length=300)
 
 
 class JudicialForm(forms.Form):
@@ -151,18 +154,20 @@ class JudicialResultForm(forms.Form):
         choices=[(v, label) for v, label in JudicialResult.choices if v != JudicialResult.PENDING],
     )
     result_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=pgettext_lazy("mediation", "Note"), max_length=200, required=False)
 
 
 class FollowUpForm(forms.Form):
     follow_up = forms.IntegerField(widget=forms.HiddenInput)
     method = forms.ChoiceField(label=_("How"), choices=FollowUpMethod.choices)
     performance = forms.ChoiceField(label=_("Performance"), choices=Performance.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(label=pgettext_lazy("mediation", "Note"), max_length=300, required=False)
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    text = forms.CharField(
+        label=pgettext_lazy("mediation", "Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class RevealForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Household
 from civicgrid.core import pii
@@ -68,7 +69,7 @@ class CentreStaff(JurisdictionModel):
     )
     role = models.CharField(_("role"), max_length=8, choices=StaffRole.choices, default=StaffRole.STAFF)
     since = models.DateField(_("since"), default=timezone.localdate)
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    ended_on = models.DateField(pgettext_lazy("mediation", "ended on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("centre staff")
@@ -99,9 +100,9 @@ class Mediator(JurisdictionModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("household"),
+        verbose_name=pgettext_lazy("mediation", "household"),
     )
-    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    organisation = models.CharField(pgettext_lazy("mediation", "organisation"), max_length=100, blank=True)
     max_open = models.PositiveSmallIntegerField(_("most open disputes at once"), default=6)
     unavailable_until = models.DateField(_("unavailable until"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -123,7 +124,7 @@ class Dispute(JurisdictionModel):
     )
     path = models.CharField(_("path"), max_length=255, editable=False)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, editable=False)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("mediation", "channel"), max_length=10, choices=Channel.choices)
     channel_ref = models.CharField(_("referral number"), max_length=60, blank=True)
     dispute_type = models.CharField(_("type"), max_length=12, choices=DisputeType.choices)
     summary = models.CharField(_("summary"), max_length=120)
@@ -163,7 +164,7 @@ class Dispute(JurisdictionModel):
     due_at = models.DateTimeField(_("settle by"))
     remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_at = models.DateTimeField(pgettext_lazy("mediation", "escalated"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     performed_at = models.DateTimeField(_("performed"), null=True, blank=True)
     failure_reason = models.CharField(_("reason for failure"), max_length=300, blank=True)
@@ -209,7 +210,9 @@ class Party(JurisdictionModel):
         Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("dispute")
     )
     side = models.CharField(_("side"), max_length=10, choices=PartySide.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON)
+    kind = models.CharField(
+        pgettext_lazy("mediation", "kind"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON
+    )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # A person's household (when known) and employer / organisation: the conflict-of-interest check.
@@ -219,9 +222,9 @@ class Party(JurisdictionModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("household"),
+        verbose_name=pgettext_lazy("mediation", "household"),
     )
-    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    organisation = models.CharField(pgettext_lazy("mediation", "organisation"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["dispute_id", "side", "id"]
@@ -275,7 +278,7 @@ class DeclaredConflict(JurisdictionModel):
     mediator = models.ForeignKey(
         Mediator, on_delete=models.CASCADE, related_name="+", verbose_name=_("mediator")
     )
-    note = models.CharField(_("note"), max_length=200)
+    note = models.CharField(pgettext_lazy("mediation", "note"), max_length=200)
     at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
@@ -287,15 +290,17 @@ class Session(JurisdictionModel):
     dispute = models.ForeignKey(
         Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("dispute")
     )
-    number = models.PositiveSmallIntegerField(_("number"))
-    starts_at = models.DateTimeField(_("starts"))
+    number = models.PositiveSmallIntegerField(pgettext_lazy("mediation", "number"))
+    starts_at = models.DateTimeField(pgettext_lazy("mediation", "starts"))
     place = models.CharField(_("place"), max_length=120)
     non_working_day = models.BooleanField(_("on a non-working day"), default=False)
     override_reason = models.CharField(_("why on a non-working day"), max_length=200, blank=True)
     notice_text = models.TextField(_("notice"), blank=True)
     sms_text = models.CharField(_("SMS text"), max_length=300, blank=True)
-    held_at = models.DateTimeField(_("held"), null=True, blank=True)
-    present = models.ManyToManyField(Party, blank=True, related_name="+", verbose_name=_("present"))
+    held_at = models.DateTimeField(pgettext_lazy("mediation", "held"), null=True, blank=True)
+    present = models.ManyToManyField(
+        Party, blank=True, related_name="+", verbose_name=pgettext_lazy("mediation", "present")
+    )
     notes = models.TextField(_("notes"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=14, choices=SessionOutcome.choices, blank=True)
     scheduled_by = models.ForeignKey(
@@ -376,7 +381,7 @@ class JudicialReferral(JurisdictionModel):
         _("result"), max_length=10, choices=JudicialResult.choices, default=JudicialResult.PENDING
     )
     result_on = models.DateField(_("result on"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = models.CharField(pgettext_lazy("mediation", "note"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("judicial confirmation")
@@ -394,7 +399,7 @@ class FollowUp(JurisdictionModel):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     method = models.CharField(_("how"), max_length=6, choices=FollowUpMethod.choices, blank=True)
     performance = models.CharField(_("performance"), max_length=10, choices=Performance.choices, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(pgettext_lazy("mediation", "note"), max_length=300, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -406,7 +411,7 @@ class FollowUp(JurisdictionModel):
 
     class Meta:
         ordering = ["dispute_id", "due_on", "id"]
-        verbose_name = _("follow-up")
+        verbose_name = pgettext_lazy("mediation", "follow-up")
         verbose_name_plural = _("follow-ups")
 
 
@@ -427,7 +432,7 @@ class DisputeEvent(JurisdictionModel):
     action = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(_("from"), max_length=10, blank=True)
     to_state = models.CharField(_("to"), max_length=10, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("mediation", "note"), blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 
 from civicgrid.areas.models import Area
 from civicgrid.cases import policy as cases_policy
@@ -950,7 +950,7 @@ def record_follow_up(follow_up, by, *, method: str, performance: str, note: str 
 
 @transaction.atomic
 def comment(dispute, by, text: str) -> DisputeEvent:
-    text = _require(text, _("Write a comment."))[:2000]
+    text = _require(text, pgettext("mediation", "Write a comment."))[:2000]
     move = _Move(dispute, "comment", by)
     move.finish(text, emit=False)
     return move.dispute.events.order_by("-id").first()

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from civicgrid.cases import policy as cases_policy
@@ -59,7 +60,7 @@ def index(request):
         {
             "page": page,
             "state": state,
-            "states": [("open", _("open")), *State.choices, ("all", _("all"))],
+            "states": [("open", pgettext("mediation", "open")), *State.choices, ("all", _("all"))],
             "can_intake": policy.intake_centres(user).exists(),
             "mine": mine,
             "now": timezone.now(),
@@ -224,7 +225,9 @@ def reveal(request, pk: int):
     d = _dispute_for(request.user, pk)
     form = forms.RevealForm(request.POST)
     if not form.is_valid():
-        return dispute_page(request, d, error=_("Say why you need the full details."), status=400)
+        return dispute_page(
+            request, d, error=pgettext("mediation", "Say why you need the full details."), status=400
+        )
     try:
         services.reveal_parties(d, request.user, reason=form.cleaned_data["reason"], request=request)
     except PermissionDenied:
@@ -443,7 +446,7 @@ def _xlsx(total, tables, start, end) -> HttpResponse:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Summary")[:31]
-    ws.append([_("Period"), f"{start:%Y-%m} – {end:%Y-%m}"])
+    ws.append([pgettext("mediation", "Period"), f"{start:%Y-%m} – {end:%Y-%m}"])
     for key, label, kind in cols:
         ws.append([str(label), _value(total, key)])
         if kind == "rate":

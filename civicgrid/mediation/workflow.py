@@ -33,8 +33,8 @@ class State(models.TextChoices):
     MEDIATING = "mediating", _("mediating")  # 调解中
     AGREED = "agreed", _("agreed")  # 调解成功, 已签协议
     PERFORMED = "performed", _("agreement performed")  # 协议履行完毕
-    FAILED = "failed", _("failed")  # 调解不成
-    WITHDRAWN = "withdrawn", _("withdrawn")  # 撤回 / 终止
+    FAILED = "failed", pgettext_lazy("mediation", "failed")  # 调解不成
+    WITHDRAWN = "withdrawn", pgettext_lazy("mediation", "withdrawn")  # 撤回 / 终止
 
 
 OPEN_STATES = (State.RECEIVED, State.ASSIGNED, State.MEDIATING)
@@ -46,8 +46,8 @@ SUCCESS_STATES = (State.AGREED, State.PERFORMED)
 class Level(models.TextChoices):
     """The level of a mediation centre, from the area it serves."""
 
-    COMMUNITY = "community", _("community / village")  # 社区(村)人民调解委员会
-    STREET = "street", _("street / town")  # 街道(乡镇)矛调中心
+    COMMUNITY = "community", pgettext_lazy("mediation", "community / village")  # 社区(村)人民调解委员会
+    STREET = "street", pgettext_lazy("mediation", "street / town")  # 街道(乡镇)矛调中心
     COUNTY = "county", _("county / district")  # 县(区)矛调中心
 
 
@@ -72,7 +72,7 @@ class DisputeType(models.TextChoices):
     CONSUMER = "consumer", _("consumer")  # 消费纠纷
     TRAFFIC = "traffic", _("traffic accident")  # 交通事故纠纷
     MEDICAL = "medical", _("medical")  # 医疗纠纷
-    OTHER = "other", _("other")  # 其他
+    OTHER = "other", pgettext_lazy("mediation", "other")  # 其他
 
 
 # Time limits in working days on the official calendar (core/workcalendar.py). People's mediation is
@@ -169,7 +169,7 @@ class Performance(models.TextChoices):
 
 
 class FollowUpMethod(models.TextChoices):
-    VISIT = "visit", _("visit")
+    VISIT = "visit", pgettext_lazy("mediation", "visit")
     CALL = "call", _("phone call")
 
 
@@ -198,11 +198,11 @@ TRANSITIONS: dict[str, Transition] = {
     # Closing: an agreement every party has confirmed, or a failure with the route onward.
     "mark_agreed": _t([S.MEDIATING], S.AGREED, _("agreed: closed with an agreement")),
     "mark_failed": _t([S.ASSIGNED, S.MEDIATING], S.FAILED, _("failed: closed without agreement")),
-    "withdraw": _t(OPEN, S.WITHDRAWN, _("withdrawn")),
+    "withdraw": _t(OPEN, S.WITHDRAWN, pgettext_lazy("mediation", "withdrawn")),
     "refer_judicial": _t([S.AGREED, S.PERFORMED], None, _("referred for judicial confirmation")),
     "record_judicial_result": _t([S.AGREED, S.PERFORMED], None, _("judicial confirmation result")),
     "record_follow_up": _t([S.AGREED], None, _("follow-up recorded")),
-    "comment": _t(list(State.values), None, _("comment")),
+    "comment": _t(list(State.values), None, pgettext_lazy("mediation", "comment")),
 }
 # Actions the intake and the worker record.
 INTAKE_ACTIONS = {"intake": _("taken in")}

@@ -27,10 +27,13 @@ class PartyOrganization(JurisdictionModel):
         null=True,
         blank=True,
         related_name="children",
-        verbose_name=_("parent"),
+        verbose_name=pgettext_lazy("party", "parent"),
     )
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="party_organizations", verbose_name=_("area")
+        Area,
+        on_delete=models.PROTECT,
+        related_name="party_organizations",
+        verbose_name=pgettext_lazy("party", "area"),
     )
     # A branch covers one compound (三有) or several joined ones (三无 compounds joined with neighbours).
     compounds = models.ManyToManyField(
@@ -269,7 +272,7 @@ class HomeRegistration(JurisdictionModel):
     )
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
     registered_on = models.DateField(_("registered on"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    ended_on = models.DateField(pgettext_lazy("party", "ended on"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -304,7 +307,9 @@ class PioneerWeights(JurisdictionModel):
     `weights`: factor → points per unit (e.g. {"posts_held": 10, "calls_answered": 5, ...});
     `stars`: ascending score thresholds for 1..5 stars (e.g. [10, 25, 45, 70, 100])."""
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=pgettext_lazy("party", "area")
+    )
     weights = models.JSONField(_("weights"))
     stars = models.JSONField(_("star thresholds"))
     valid_from = models.DateField(_("valid from"))

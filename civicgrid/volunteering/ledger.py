@@ -30,6 +30,7 @@ from django.db.models import F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.people.models import Resident
 
@@ -46,7 +47,11 @@ from .models import (
     TxKind,
 )
 
-PERIOD_LABELS = {"month": lambda: _("month"), "quarter": lambda: _("quarter"), "year": lambda: _("year")}
+PERIOD_LABELS = {
+    "month": lambda: pgettext("volunteering", "month"),
+    "quarter": lambda: _("quarter"),
+    "year": lambda: _("year"),
+}
 SYSTEM_FLOORS = {AccountKind.ISSUANCE: None, AccountKind.REDEMPTION: 0, AccountKind.EXPIRY: 0}
 
 

@@ -120,7 +120,7 @@ class PointsTransaction(JurisdictionModel):
     kind = models.CharField(_("kind"), max_length=14, choices=TxKind.choices)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(pgettext_lazy("volunteering", "reason"), max_length=200, blank=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
@@ -192,8 +192,8 @@ class ActivityState(models.TextChoices):
 
 
 class Activity(JurisdictionModel):
-    title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(pgettext_lazy("volunteering", "title"), max_length=120)
+    description = models.TextField(pgettext_lazy("volunteering", "description"), blank=True)
     organiser_kind = models.CharField(_("organiser"), max_length=12, choices=OrganiserKind.choices)
     organiser_name = models.CharField(_("organiser name"), max_length=100)
     branch = models.ForeignKey(
@@ -248,8 +248,8 @@ class SignUp(JurisdictionModel):
     signed_up_at = models.DateTimeField(_("signed up"), default=timezone.now)
     offered_at = models.DateTimeField(_("place given from the waiting list"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
-    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(pgettext_lazy("volunteering", "checked in"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(pgettext_lazy("volunteering", "checked out"), null=True, blank=True)
     confirmed_minutes = models.PositiveIntegerField(_("confirmed minutes"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("hours confirmed"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
@@ -335,7 +335,7 @@ class Redemption(JurisdictionModel):
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="redemptions")
     account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="+")
     points = models.PositiveIntegerField(_("points"))
-    code = models.CharField(_("code"), max_length=8, unique=True)
+    code = models.CharField(pgettext_lazy("volunteering", "code"), max_length=8, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=RedemptionState.choices)
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("handed over"), null=True, blank=True)
@@ -392,8 +392,8 @@ class Resource(JurisdictionModel):
 
     unit = models.ForeignKey(CoBuildingUnit, on_delete=models.CASCADE, related_name="resources")
     resource_type = models.CharField(_("type"), max_length=12, choices=ResourceType.choices)
-    title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(pgettext_lazy("volunteering", "title"), max_length=120)
+    description = models.TextField(pgettext_lazy("volunteering", "description"), blank=True)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("offered in"))
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
     active = models.BooleanField(_("on offer"), default=True)
@@ -414,7 +414,7 @@ class Resource(JurisdictionModel):
 
 
 class NeedState(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("volunteering", "open")
     PAIRED = "paired", _("paired with a project")
     MET = "met", _("met")
     WITHDRAWN = "withdrawn", _("withdrawn")
@@ -428,8 +428,8 @@ class Need(JurisdictionModel):
     )
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
     resource_type = models.CharField(_("type"), max_length=12, choices=ResourceType.choices)
-    title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(pgettext_lazy("volunteering", "title"), max_length=120)
+    description = models.TextField(pgettext_lazy("volunteering", "description"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=NeedState.choices, default=NeedState.OPEN)
     listed_at = models.DateTimeField(_("listed"), default=timezone.now)
     listed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -451,8 +451,8 @@ class Need(JurisdictionModel):
 
 class ProjectState(models.TextChoices):
     AGREED = "agreed", pgettext_lazy("co-building project", "agreed")
-    IN_PROGRESS = "in_progress", _("in progress")
-    DONE = "done", _("done")
+    IN_PROGRESS = "in_progress", pgettext_lazy("volunteering", "in progress")
+    DONE = "done", pgettext_lazy("volunteering", "done")
     DROPPED = "dropped", _("dropped")
 
 
@@ -464,13 +464,13 @@ class Project(JurisdictionModel):
     unit = models.ForeignKey(CoBuildingUnit, on_delete=models.PROTECT, related_name="projects")
     community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("volunteering", "title"), max_length=120)
     state = models.CharField(
         _("state"), max_length=12, choices=ProjectState.choices, default=ProjectState.AGREED
     )
     agreed_on = models.DateField(_("agreed on"))
     finished_on = models.DateField(_("finished on"), null=True, blank=True)
-    result = models.TextField(_("result"), blank=True)
+    result = models.TextField(pgettext_lazy("volunteering", "result"), blank=True)
 
     class Meta:
         ordering = ["-agreed_on", "-id"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.cases import services as case_services
 from civicgrid.cases.workflow import IllegalTransition, State
@@ -156,7 +157,7 @@ def close_case(case, by, result: str) -> str:
 @transaction.atomic
 def complete_task(task, by, *, result: str) -> Task:
     """The task is done; its case closes with it; the last task done carries the topic out."""
-    result = require(result, _("Say what was done."), 2000)
+    result = require(result, pgettext("deliberation", "Say what was done."), 2000)
     m, task = _locked_task(task, by)
     task.done_at = m.now
     task.progress = 100

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.cases import services as case_services
 from civicgrid.cases.workflow import Kind
@@ -193,7 +194,7 @@ def support(topic, by) -> Topic:
 @transaction.atomic
 def comment(topic, by, text: str) -> Comment:
     """The residents' forum (居民议事园): a comment on the topic, shown without the author's name."""
-    text = require(text, _("Write a comment."), 2000)
+    text = require(text, pgettext("deliberation", "Write a comment."), 2000)
     m = Locked(topic, Action.COMMENT, by)
     row = Comment.objects.create(topic=m.topic, step=m.step, author=by, text=text)
     event(m.topic, "commented", by, public=False, data={"comment": row.pk})

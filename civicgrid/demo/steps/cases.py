@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups, services
@@ -337,7 +338,7 @@ class Year:
             candidates = self.recent.get((c.grid_id, c.top_category_id), [])[-5:]
             if candidates:
                 walk.merged_into = rng.choice(candidates)
-                walk.event("merge", t, self.dispatcher, State.MERGED, _("the same matter as an earlier report"),
+                walk.event("merge", t, self.dispatcher, State.MERGED, pgettext("demo", "the same matter as an earlier report"),
                            public=True)  # fmt: skip
                 return
             target = State.CLOSED
@@ -619,7 +620,7 @@ class Year:
             SupervisionOrder.objects.bulk_create(orders)
             ExtensionRequest.objects.bulk_create(extensions)
             phase.add(_("cases"), len(chunk))
-            phase.add(_("case history"), len(events))
+            phase.add(pgettext("demo", "case history"), len(events))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
@@ -698,10 +699,10 @@ def generate(ctx: DemoContext) -> None:
         rules = dispatch_rules(street)
         phase.add(_("dispatch rules"), rules)
         Year(ctx, street).generate(phase)
-    with ctx.progress.phase(_("cases: figures and live cases")) as phase:
+    with ctx.progress.phase(pgettext("demo", "cases: figures and live cases")) as phase:
         with transaction.atomic():
             phase.add(_("cases"), rollups.rebuild())
-        phase.add(_("live cases"), live_cases(street))
+        phase.add(pgettext("demo", "live cases"), live_cases(street))
         from civicgrid.core import outbox
 
         outbox.drain(max_rounds=50)

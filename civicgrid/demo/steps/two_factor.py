@@ -13,6 +13,7 @@ import base64
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicgrid.accounts.policy import TWO_FACTOR_ROLES
@@ -32,7 +33,7 @@ def _demo_users():
 
 
 def generate(ctx: DemoContext) -> None:
-    with ctx.progress.phase("two-factor authenticators") as phase:
+    with ctx.progress.phase(_("two-factor authenticators")) as phase:
         have = set(TOTPDevice.objects.filter(user__in=_demo_users()).values_list("user_id", flat=True))
         needing = _demo_users().filter(
             Q(is_staff=True) | Q(is_superuser=True) | Q(roles__role__in=TWO_FACTOR_ROLES)
