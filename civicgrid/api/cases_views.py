@@ -21,7 +21,7 @@ from civicgrid.areas.models import Area
 from civicgrid.cases import policy as case_policy
 from civicgrid.cases import services as case_services
 from civicgrid.cases.models import Attachment, Case, Category, ExtensionRequest
-from civicgrid.cases.workflow import Channel, State
+from civicgrid.cases.workflow import Channel, Kind, State
 from civicgrid.core import pii
 from civicgrid.people.models import Department
 
@@ -46,6 +46,9 @@ FILTERS = [
     OpenApiParameter("area", OpenApiTypes.STR, description="Area code: cases at or below this area."),
     OpenApiParameter("department", OpenApiTypes.STR, description="Lead department, by id or code."),
     OpenApiParameter("channel", OpenApiTypes.STR, enum=Channel.values, description="Intake channel."),
+    OpenApiParameter(
+        "kind", OpenApiTypes.STR, enum=Kind.values, description="Kind of case (e.g. emergency)."
+    ),
     OpenApiParameter("overdue", OpenApiTypes.BOOL, description="true: only cases past their deadline."),
     OpenApiParameter(
         "q", OpenApiTypes.STR, description="Reference code, or text in the title, description or address."
@@ -104,6 +107,8 @@ def filter_cases(qs, params):
             raise ValidationError({"department": [_("Unknown department.")]})
     if params.get("channel") and params["channel"] not in Channel.values:
         raise ValidationError({"channel": [pgettext("api", "Unknown channel.")]})
+    if params.get("kind") and params["kind"] not in Kind.values:
+        raise ValidationError({"kind": [_("Unknown kind of case.")]})
     return case_services.filter_cases(
         qs,
         text=params.get("q") or "",
@@ -112,6 +117,7 @@ def filter_cases(qs, params):
         area=area,
         department=department,
         channel=params.get("channel") or "",
+        kind=params.get("kind") or "",
         overdue=_bool(params.get("overdue")),
         reported_from=_date(params, "reported_after"),
         reported_to=_date(params, "reported_before"),

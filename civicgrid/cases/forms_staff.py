@@ -21,7 +21,7 @@ from civicgrid.people.models import Department
 from . import services
 from .forms import PhotosField
 from .models import Case, Category, ExtensionRequest, ExtensionStatus
-from .workflow import AttachmentKind, Channel, Kind, Rating, State
+from .workflow import OPEN_STATES, AttachmentKind, Channel, Kind, Rating, State
 
 TEXT_MAX = 300
 
@@ -546,6 +546,17 @@ class UnmaskContactForm(forms.Form):
         return data
 
 
+# The state filter's "any open state" (what the command centre's "open now" links to).
+OPEN = "open"
+
+
+def search_states(value: str | None) -> list[str]:
+    """The states a search's state choice stands for."""
+    if not value:
+        return []
+    return list(OPEN_STATES) if value == OPEN else [value]
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Reference or words"), required=False, max_length=100)
     state = forms.ChoiceField(label=_("State"), required=False)
@@ -553,6 +564,7 @@ class SearchForm(forms.Form):
     area = forms.ChoiceField(label=_("Area"), required=False)
     department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
     reported_from = forms.DateField(
         label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -565,7 +577,8 @@ class SearchForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         any_ = [("", _("any"))]
-        self.fields["state"].choices = any_ + list(State.choices)
+        self.fields["state"].choices = any_ + [(OPEN, _("any open state"))] + list(State.choices)
+        self.fields["kind"].choices = any_ + list(Kind.choices)
         self.fields["channel"].choices = any_ + list(Channel.choices)
         self.fields["category"].choices = any_ + category_choices(include_top=True)
         self.fields["area"].choices = any_ + [(a.code, a.indented_name) for a in areas]

@@ -201,7 +201,8 @@ def command(request, code: str):
             "summary": summary,
             "rates": [(key, label, kind, getattr(summary, key)) for key, label, kind in figures.RATES[:5]],
             "links": {
-                "open": _search(area=area.code),
+                "open": _search(area=area.code, state="open"),
+                "emergency": _search(area=area.code, state="open", kind=workflow.Kind.EMERGENCY.value),
                 "overdue": _search(area=area.code, overdue="on"),
                 "today": _search(area=area.code, reported_from=timezone.localdate().isoformat()),
                 "colours": reverse("indices:colours", args=[area.code]),

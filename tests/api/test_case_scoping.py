@@ -128,6 +128,10 @@ def test_filters_and_search(city, people, api, cases):
     assert listed(client, category=cases.grid1.category.parent.code) >= {cases.grid1.pk}
     assert listed(client, overdue="true") == set()
     assert listed(client, overdue="false") == {getattr(cases, n).pk for n in ALL}
+    assert listed(client, kind="coordination") == {getattr(cases, n).pk for n in ALL}
+    assert listed(client, kind="emergency") == set()
+    refused = client.get("/api/v1/cases/", {"kind": "no-such-kind"})
+    assert refused.status_code == 400 and "kind" in refused.json()["errors"], refused.json()
 
 
 def test_overdue_lists_cases_past_their_deadline(city, people, api, cases):

@@ -79,3 +79,18 @@ def test_the_search_page_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("cases:search"), {"q": "乱停车", "overdue": ""})
     assert response.status_code == 200
+
+
+def test_filters_by_kind_and_any_open_state(client, city, people, report):
+    """The command centre's 'emergencies open' and 'open now' drill down through these two filters."""
+    emergency = services.intake(
+        channel="hotline", description="燃气泄漏", kind="emergency", area=city.grid2, by=people.dispatcher
+    ).case
+    ordinary = report()
+    refused = services.not_accept(report(), people.dispatcher, "不属于受理范围")
+    assert refs(search(client, people.dispatcher, kind="emergency")) == {emergency.ref}
+    assert refs(search(client, people.dispatcher, state="open", kind="emergency")) == {emergency.ref}
+    open_now = refs(search(client, people.dispatcher, state="open"))
+    assert {emergency.ref, ordinary.ref} <= open_now and refused.ref not in open_now
+    page = search(client, people.dispatcher, kind="no-such-kind")
+    assert not page.context["form"].is_valid() and "kind" in page.context["form"].errors

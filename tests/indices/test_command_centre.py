@@ -78,3 +78,12 @@ def test_red_communities_and_the_latest_issue_are_on_the_command_centre(client, 
     html = client.get(f"/dashboard/command/{city.street.code}/").content.decode()
     assert '/indices/colours/330106001002/" class="red-area"' in html
     assert f"/indices/index/liuhe/issue/{issue.number}/" in html
+
+
+def test_open_now_and_emergencies_drill_down_to_the_open_cases_behind_them(client, people, march, city):
+    client.force_login(people.leader)
+    html = client.get(f"/dashboard/command/{city.street.code}/").content.decode()
+    assert f"/cases/work/search/?area={city.street.code}&amp;state=open&amp;kind=emergency" in html
+    page = client.get("/cases/work/search/", {"area": city.street.code, "state": "open"})
+    live = client.get(f"/dashboard/command/{city.street.code}/live/").json()
+    assert page.context["page"].paginator.count == live["open"]

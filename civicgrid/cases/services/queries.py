@@ -90,6 +90,7 @@ def filter_cases(
     area: Area | None = None,
     department: Department | int | None = None,
     channel: str = "",
+    kind: str = "",
     overdue: bool | None = None,
     reported_from: date | None = None,
     reported_to: date | None = None,
@@ -120,6 +121,8 @@ def filter_cases(
         qs = qs.filter(department_id=department.pk if isinstance(department, Department) else int(department))
     if channel:
         qs = qs.filter(channel=channel)
+    if kind:
+        qs = qs.filter(kind=kind)
     if overdue is not None:
         qs = qs.filter(overdue_q(now)) if overdue else qs.exclude(overdue_q(now))
     if reported_from:

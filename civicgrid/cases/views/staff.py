@@ -31,7 +31,7 @@ from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
 from .. import policy, services, workflow
-from ..forms_staff import ACTION_FORMS, UNMASK_REASONS, SearchForm, UnmaskContactForm
+from ..forms_staff import ACTION_FORMS, UNMASK_REASONS, SearchForm, UnmaskContactForm, search_states
 from ..models import Case, Category, ExtensionStatus
 from ..workflow import AttachmentKind, State
 
@@ -369,11 +369,12 @@ def search(request):
     qs = services.filter_cases(
         qs,
         text=data.get("q") or "",
-        states=[data["state"]] if data.get("state") else [],
+        states=search_states(data.get("state")),
         category=data.get("category"),
         area=area,
         department=data.get("department"),
         channel=data.get("channel") or "",
+        kind=data.get("kind") or "",
         overdue=True if data.get("overdue") else None,
         reported_from=data.get("reported_from"),
         reported_to=data.get("reported_to"),
