@@ -11,7 +11,7 @@ class CasesConfig(AppConfig):
         # Outbox handlers (notifications, rollups) and the worker's periodic jobs (sweeps).
         from civicgrid.areas.signals import area_paths_moved
 
-        from . import notify, sweeps, web_registration  # noqa: F401
+        from . import notify, partitions, sweeps, web_registration  # noqa: F401
         from .area_paths import follow_area_paths
         from .staff_registration import register as register_staff_pages
 

@@ -14,6 +14,8 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
@@ -47,11 +49,26 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     return {name: _json(getattr(instance, name)) for name in names}
 
 
+@dataclass(frozen=True)
+class Named:
+    """A subject that is not a model row (a database partition, a file): its kind and its name."""
+
+    label: str
+    pk: str
+
+    def __str__(self) -> str:
+        return self.pk
+
+    @property
+    def _meta(self) -> SimpleNamespace:
+        return SimpleNamespace(label_lower=self.label)
+
+
 def record(
     *,
     actor: Any,
     action: str,
-    subject: models.Model,
+    subject: models.Model | Named,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",

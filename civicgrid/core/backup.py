@@ -85,6 +85,12 @@ def _pg_env() -> tuple[list[str], dict]:
     return args, env
 
 
+def pg_command(tool: str) -> tuple[list[str], dict]:
+    """The argv start and environment to run a PostgreSQL client tool (pg_dump…) against the database."""
+    args, env = _pg_env()
+    return [_tool(tool), *args], env
+
+
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:

@@ -1,0 +1,218 @@
+"""The case history's monthly partitions on PostgreSQL (migration 0007 made the table partitioned).
+
+`ensure()` creates the months ahead (the worker runs it daily) and gives a month of its own to rows the
+default partition caught; `archive()` detaches the months before a date, writes each to a pg_dump file,
+checks the file and drops the partition — never a month that holds history of a case still open. On
+other databases the history is one plain table and both do nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from civicgrid.core import audit, outbox
+from civicgrid.core.backup import pg_command
+
+from .workflow import OPEN_STATES
+
+# Rules as data: which table is partitioned on which column, and how far ahead months are made.
+TABLE = "cases_caseevent"
+COLUMN = "at"
+MONTHS_AHEAD = 3
+ENSURE_EVERY = 24 * 3600
+
+
+class PartitionError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    start: date | None  # None: the default partition
+    end: date | None
+    rows: int
+
+
+def enabled() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)", [TABLE])
+        return cursor.fetchone() is not None
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _bound(day: date) -> str:
+    return datetime(day.year, day.month, day.day, tzinfo=_zone()).isoformat()
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _name(month: date) -> str:
+    return f"{TABLE}_p{month:%Y%m}"
+
+
+def partitions() -> list[Partition]:
+    """Every partition, oldest first, the default last, with its exact row count."""
+    if not enabled():
+        return []
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass ORDER BY c.relname",
+            [TABLE],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'SELECT count(*) FROM "{name}"')
+            rows = cursor.fetchone()[0]
+            if name == f"{TABLE}_default":
+                found.append(Partition(name, None, None, rows))
+            else:
+                month = datetime.strptime(name.rsplit("_p", 1)[1], "%Y%m").date()
+                found.append(Partition(name, month, _next_month(month), rows))
+    return sorted(found, key=lambda p: (p.start is None, p.start or date.min))
+
+
+@transaction.atomic
+def ensure(*, today: date | None = None, months_ahead: int = MONTHS_AHEAD) -> list[str]:
+    """Create the month partitions missing from the oldest row the default holds (or this month) to
+    `months_ahead` months on; rows the default held move into their months. Returns the names made."""
+    if not enabled():
+        return []
+    today = today or datetime.now(_zone()).date()
+    have = {p.name for p in partitions()}
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT min("{COLUMN}") FROM "{TABLE}_default"')
+        oldest = cursor.fetchone()[0]
+        cursor.execute(f'SELECT max("{COLUMN}") FROM "{TABLE}_default"')
+        newest = cursor.fetchone()[0]
+    month = (min(oldest.astimezone(_zone()).date(), today) if oldest else today).replace(day=1)
+    last = today.replace(day=1)
+    for _i in range(months_ahead):
+        last = _next_month(last)
+    if newest is not None:
+        last = max(last, newest.astimezone(_zone()).date().replace(day=1))
+    wanted = []
+    while month <= last:
+        if _name(month) not in have:
+            wanted.append(month)
+        month = _next_month(month)
+    if not wanted:
+        return []
+    with connection.cursor() as cursor:
+        # A new month may not overlap rows the default holds: take the default out while they move.
+        cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{TABLE}_default"')
+        for month in wanted:
+            cursor.execute(
+                f'CREATE TABLE "{_name(month)}" PARTITION OF "{TABLE}" FOR VALUES FROM (%s) TO (%s)',
+                [_bound(month), _bound(_next_month(month))],
+            )
+            window = [_bound(month), _bound(_next_month(month))]
+            cursor.execute(
+                f'WITH moved AS (DELETE FROM "{TABLE}_default" WHERE "{COLUMN}" >= %s AND "{COLUMN}" < %s '
+                f'RETURNING *) INSERT INTO "{TABLE}" SELECT * FROM moved',
+                window,
+            )
+        cursor.execute(f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{TABLE}_default" DEFAULT')
+    return [_name(m) for m in wanted]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def archive(before: date, to: Path, *, by=None, drop: bool = True) -> list[dict]:
+    """Archive every month partition that ends on or before `before` (a month start): detach it,
+    write it with pg_dump to `to`/NAME.dump, check the file lists the table, drop it. A month that
+    holds history of a case still open is refused, and nothing is archived."""
+    if not enabled():
+        raise PartitionError(_("The case history is not partitioned on this database (PostgreSQL only)."))
+    before = before.replace(day=1)
+    months = [p for p in partitions() if p.end is not None and p.end <= before]
+    if not months:
+        return []
+    with connection.cursor() as cursor:
+        for p in months:
+            cursor.execute(
+                f'SELECT e.case_id FROM "{p.name}" e JOIN cases_case c ON c.id = e.case_id '
+                "WHERE c.state = ANY(%s) LIMIT 1",
+                [list(OPEN_STATES)],
+            )
+            row = cursor.fetchone()
+            if row:
+                raise PartitionError(
+                    _("%(month)s holds history of case %(case)s, which is still open: nothing was archived.")
+                    % {"month": f"{p.start:%Y-%m}", "case": row[0]}
+                )
+    to.mkdir(parents=True, exist_ok=True)
+    done = []
+    for p in months:
+        assert p.start is not None and p.end is not None  # a month partition, not the default
+        path = to / f"{p.name}.dump"
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{p.name}"')
+        argv, env = pg_command("pg_dump")
+        dumped = subprocess.run(
+            [*argv, "-Fc", "--no-owner", "-t", p.name, "-f", str(path), connection.settings_dict["NAME"]],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        listed = subprocess.run(
+            [*pg_command("pg_restore")[0], "--list", str(path)], capture_output=True, text=True
+        )
+        if dumped.returncode or listed.returncode or p.name not in listed.stdout:
+            with connection.cursor() as cursor:  # put it back: nothing is lost
+                cursor.execute(
+                    f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{p.name}" FOR VALUES FROM (%s) TO (%s)',
+                    [_bound(p.start), _bound(p.end)],
+                )
+            raise PartitionError(
+                _("Writing %(name)s failed, it is attached again: %(error)s")
+                % {"name": p.name, "error": (dumped.stderr or listed.stderr).strip()[:300]}
+            )
+        entry = {
+            "partition": p.name,
+            "month": f"{p.start:%Y-%m}",
+            "rows": p.rows,
+            "file": str(path),
+            "sha256": _sha256(path),
+        }
+        with transaction.atomic():
+            if drop:
+                with connection.cursor() as cursor:
+                    cursor.execute(f'DROP TABLE "{p.name}"')
+            audit.record(
+                actor=by,
+                action="cases.history_archived",
+                subject=audit.Named("cases.caseevent_partition", p.name),
+                after=entry,
+            )
+        done.append(entry)
+    return done
+
+
+@outbox.periodic(ENSURE_EVERY, name="cases.partitions")
+def _ensure_daily() -> None:
+    ensure()
