@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 from django.db import connection
@@ -141,6 +142,54 @@ def _checksums_of_sqlite_file(path: Path) -> dict:
         raw.close()
 
 
+def _restore_postgresql(path: Path) -> None:
+    """Drop every table and restore the dump in one transaction (psql -1): a failure leaves the database
+    as it was. (pg_restore --clean can't drop the inherited keys of partitions, so the tables go first.)"""
+    args, env = _pg_env()
+    name = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    with tempfile.TemporaryDirectory() as folder:
+        drop = Path(folder) / "drop.sql"
+        drop.write_text(f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n" if tables else "")
+        script = Path(folder) / "restore.sql"
+        made = subprocess.run(
+            [_tool("pg_restore"), "--no-owner", "-f", str(script), str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if made.returncode:
+            raise BackupError(made.stderr.strip())
+        result = subprocess.run(
+            [
+                _tool("psql"),
+                *args,
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--single-transaction",
+                "-f",
+                str(drop),
+                "-f",
+                str(script),
+                "-d",
+                name,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode:
+            raise BackupError(result.stderr.strip())
+
+
 def restore(path: Path) -> dict:
     """Replace the database with the backup at `path`, then check every table against the manifest."""
     path = Path(path)
@@ -157,27 +206,7 @@ def restore(path: Path) -> dict:
         finally:
             source.close()
     elif connection.vendor == "postgresql":
-        args, env = _pg_env()
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        result = subprocess.run(
-            [
-                _tool("pg_restore"),
-                *args,
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                "-d",
-                name,
-                str(path),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode:
-            raise BackupError(result.stderr.strip())
+        _restore_postgresql(path)
     else:
         raise BackupError(f"restores of {connection.vendor} databases are not supported")
     found = table_checksums()
