@@ -362,7 +362,14 @@ def load(
     profile: str | None = None,
 ) -> dict:
     """Run bench/loadgen.py with `spec`; meter CPU (and statements) over the measured part only."""
-    spec = {"host": "127.0.0.1", "port": server.port, "host_header": f"127.0.0.1:{server.port}", **spec}
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "host_header": f"127.0.0.1:{server.port}",
+        # Devices and Idempotency-Keys of their own in every run, so no run retries an earlier one.
+        "nonce": os.urandom(4).hex(),
+        **spec,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
         json.dump(spec, handle, ensure_ascii=False)
         path = handle.name
@@ -459,7 +466,8 @@ def start_py_spy(server: Server, out: str, duration: int):
         raise SystemExit("py-spy is missing: .venv/bin/pip install py-spy (or '.[bench]')")
     pid = server.gunicorn_pid()
     cmd = [exe, "record", "--pid", str(pid), "--subprocesses", "--rate", "200", "--duration", str(duration)]
-    cmd += ["--format", "raw", "--output", out, "--nonblocking"]
+    # --gil: only samples holding the GIL, i.e. Python using CPU (not waiting on PostgreSQL or sockets).
+    cmd += ["--gil", "--format", "raw", "--output", out, "--nonblocking"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -53,7 +53,7 @@ class Client:
         self.spec, self.index, self.rng = spec, index, rng
         keys = spec.get("keys") or [""]
         self.key = keys[index % len(keys)]
-        self.device = f"bench-device-{index}-{rng.randrange(1 << 30):08x}"
+        self.device = f"bench-{spec.get('nonce', '')}-{index}-{rng.randrange(1 << 30):08x}"
         self.counter = 0
         # Half the clients send an Idempotency-Key (as docs/api.md asks); the others rely on the
         # body-hash retry rule, as many real clients do.
