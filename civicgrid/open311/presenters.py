@@ -233,14 +233,24 @@ _places_registered = caches.register("open311.places", _forget_places, topics=[c
 
 def place_names(rows) -> dict[str, tuple[str | None, str | None]]:
     """Path → (address, address_id) for the paths of these cases: the names of the streets,
-    communities, grids and buildings each lies in, from the most specific to the most general."""
+    communities, grids and buildings each lies in, from the most specific to the most general.
+
+    Server threads share the caches and another may clear them at any moment: this request works
+    from its own copy of the names it needs."""
     if time.monotonic() - _places_since["at"] >= _places_registered.max_age:
         _forget_places()
-    paths = {row["path"] for row in rows}
-    new_paths = paths - _addresses.keys()
+    out: dict[str, tuple[str | None, str | None]] = {}
+    new_paths = []
+    for path in {row["path"] for row in rows}:
+        found = _addresses.get(path)
+        if found is None:
+            new_paths.append(path)
+        else:
+            out[path] = found
     if new_paths:
         codes = {c for path in new_paths for c in path.split("/") if c}
-        missing = codes - _places.keys()
+        names = {c: area for c in codes if (area := _places.get(c, _MISSING)) is not _MISSING}
+        missing = codes - names.keys()
         if missing:
             if len(_places) > PLACES_MAX:
                 _places.clear()
@@ -250,15 +260,18 @@ def place_names(rows) -> dict[str, tuple[str | None, str | None]]:
             )
             known = {area["code"]: area for area in found}
             for code in missing:
-                _places[code] = known.get(code)
+                names[code] = _places[code] = known.get(code)
         for path in new_paths:
-            _addresses[path] = _address(path)
-    return {path: _addresses[path] for path in paths}
+            out[path] = _addresses[path] = _address(path, names)
+    return out
 
 
-def _address(path: str) -> tuple[str | None, str | None]:
-    """(address, address_id) of a path whose codes are all in _places."""
-    known = [area for area in (_places.get(c) for c in path.split("/") if c) if area]
+_MISSING = object()
+
+
+def _address(path: str, names: dict[str, dict | None]) -> tuple[str | None, str | None]:
+    """(address, address_id) of a path, from the names of its codes."""
+    known = [area for area in (names.get(c) for c in path.split("/") if c) if area]
     if not known:
         return None, None
     address = " ".join(area["name"] for area in reversed(known))
