@@ -211,12 +211,12 @@ def _contact_name(params) -> str:
 
 
 def _created(case: Case, status: int, fmt: str):
+    return _answer_created(case.ref, case.category, status, fmt)
+
+
+def _answer_created(ref: str, category: Category, status: int, fmt: str):
     body = [
-        {
-            "service_request_id": case.ref,
-            "service_notice": presenters.service_notice(case.category),
-            "account_id": None,
-        }
+        {"service_request_id": ref, "service_notice": presenters.service_notice(category), "account_id": None}
     ]
     return render(fmt, "service_requests", body, status=status)
 
@@ -258,9 +258,18 @@ def _post_request(request, ctx: Context):
         place = {{Level.UNIT: "unit", Level.BUILDING: "building"}.get(found.level, "area"): found}
     client_key, older_keys = _idempotency_key(request, ctx)
     if older_keys:
-        earlier = _case_with_key([f"{Channel.OPEN311}:{older}" for older in older_keys])
+        # This window's key too: a retry is answered without running intake into the unique index.
+        earlier = _case_with_key([f"{Channel.OPEN311}:{key}" for key in [client_key, *older_keys]])
         if earlier is not None:
-            return _created(Case.objects.select_related("category").get(pk=earlier), 200, ctx.fmt)
+            # A retry's answer needs the reference and the service only: no whole case to load.
+            row = (
+                Case.objects.filter(pk=earlier)
+                .values("id", "reported_at", "jurisdiction", "category_id")
+                .get()
+            )
+            return _answer_created(
+                presenters.ref_of(row), presenters.category_by_id(row["category_id"]), 200, ctx.fmt
+            )
     extra = {"client": ctx.client.pk, "attributes": answers} if answers else {"client": ctx.client.pk}
     media_url = (params.get("media_url") or "").strip()
     if media_url:
