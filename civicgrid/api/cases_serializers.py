@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import policy as case_policy
+from civicgrid.cases import services as case_services
 from civicgrid.cases.models import Attachment, Case, CaseEvent, Category, ExtensionRequest
 from civicgrid.cases.photos import MAX_PHOTOS
 from civicgrid.cases.workflow import AttachmentKind, Channel, Kind, Rating, State, action_label
@@ -206,21 +207,40 @@ class ContactSerializer(serializers.Serializer):
 # --- input -----------------------------------------------------------------------------------------
 
 
+# A serializer copies its fields for every request (DRF's deepcopy re-runs each field's __init__):
+# the relational fields below build their querysets only when one is used, not on every copy.
+
+
 class CategoryField(serializers.SlugRelatedField):
+    """An active category by its code, found in the per-process catalogue of cases (a query only
+    for a code the catalogue does not hold)."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")
-        kwargs.setdefault("queryset", Category.objects.filter(active=True))
         super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return Category.objects.filter(active=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | int) and not isinstance(data, bool):
+            found = case_services.categories_by_code().get(str(data))
+            if found is not None:
+                if not found.active:
+                    self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+                return found
+        return super().to_internal_value(data)
 
 
 class AreaCodeField(serializers.SlugRelatedField):
     def __init__(self, levels=None, **kwargs):
         kwargs.setdefault("slug_field", "code")
-        queryset = Area.objects.all()
-        if levels:
-            queryset = queryset.filter(level__in=levels)
-        kwargs.setdefault("queryset", queryset)
+        self.levels = levels
         super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = Area.objects.all()
+        return queryset.filter(level__in=self.levels) if self.levels else queryset
 
 
 class DepartmentField(serializers.PrimaryKeyRelatedField):

@@ -33,10 +33,16 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+# Every pattern above needs seven digits in a row or an @: text with neither has nothing to mask.
+_MAYBE_PERSONAL = re.compile(r"\d{7}|@")
+
+
 def public_text(text: str | None) -> str | None:
     """Free text with phone numbers, ID numbers and email addresses masked; None when empty."""
     if not text:
         return None
+    if not _MAYBE_PERSONAL.search(text):
+        return text
     text = _ID_NUMBER.sub(lambda m: pii.mask_id_number(m.group()), text)
     text = _PHONE.sub(lambda m: pii.mask_phone(m.group()), text)
     return _EMAIL.sub("***@***", text)
@@ -46,7 +52,7 @@ def w3(moment: datetime | None) -> str | None:
     """W3C datetime with the offset, in the server's time zone, whole seconds."""
     if moment is None:
         return None
-    return moment.astimezone(timezone.get_default_timezone()).replace(microsecond=0).isoformat()
+    return moment.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def status_of(state: str) -> str:
@@ -211,41 +217,70 @@ def ref_of(row: dict) -> str:
 PLACE_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING)
 PLACES_MAX = 200_000
 _places: dict[str, dict | None] = {}
+# A case's path → its (address, address_id), worked out once per process from _places.
+_addresses: dict[str, tuple[str | None, str | None]] = {}
 _places_since = {"at": time.monotonic()}
 
 
 def _forget_places(*args, **kwargs) -> None:
     _places.clear()
+    _addresses.clear()
     _places_since["at"] = time.monotonic()
 
 
 _places_registered = caches.register("open311.places", _forget_places, topics=[caches.AREAS])
 
 
-def place_names(rows) -> dict[str, dict]:
-    """Area code → {code, name, level} for the streets, communities, grids and buildings the cases lie
-    in (codes of other levels map to None)."""
-    codes = {c for row in rows for c in row["path"].split("/") if c}
+def place_names(rows) -> dict[str, tuple[str | None, str | None]]:
+    """Path → (address, address_id) for the paths of these cases: the names of the streets,
+    communities, grids and buildings each lies in, from the most specific to the most general.
+
+    Server threads share the caches and another may clear them at any moment: this request works
+    from its own copy of the names it needs."""
     if time.monotonic() - _places_since["at"] >= _places_registered.max_age:
         _forget_places()
-    missing = codes - _places.keys()
-    if missing:
-        if len(_places) > PLACES_MAX:
-            _places.clear()
-        found = Area.objects.filter(code__in=missing, level__in=PLACE_LEVELS).values("code", "name", "level")
-        known = {area["code"]: area for area in found}
-        for code in missing:
-            _places[code] = known.get(code)
-    return {code: _places[code] for code in codes if _places.get(code)}
+    out: dict[str, tuple[str | None, str | None]] = {}
+    new_paths = []
+    for path in {row["path"] for row in rows}:
+        found = _addresses.get(path)
+        if found is None:
+            new_paths.append(path)
+        else:
+            out[path] = found
+    if new_paths:
+        codes = {c for path in new_paths for c in path.split("/") if c}
+        names = {c: area for c in codes if (area := _places.get(c, _MISSING)) is not _MISSING}
+        missing = codes - names.keys()
+        if missing:
+            if len(_places) > PLACES_MAX:
+                _places.clear()
+                _addresses.clear()
+            found = Area.objects.filter(code__in=missing, level__in=PLACE_LEVELS).values(
+                "code", "name", "level"
+            )
+            known = {area["code"]: area for area in found}
+            for code in missing:
+                names[code] = _places[code] = known.get(code)
+        for path in new_paths:
+            out[path] = _addresses[path] = _address(path, names)
+    return out
 
 
-def _place(row: dict, names: dict[str, dict]) -> tuple[str | None, str | None]:
-    """(address, address_id): the place's names from the most specific to the most general."""
-    known = [names[c] for c in row["path"].split("/") if c in names]
+_MISSING = object()
+
+
+def _address(path: str, names: dict[str, dict | None]) -> tuple[str | None, str | None]:
+    """(address, address_id) of a path, from the names of its codes."""
+    known = [area for area in (names.get(c) for c in path.split("/") if c) if area]
     if not known:
         return None, None
     address = " ".join(area["name"] for area in reversed(known))
     return address, known[-1]["code"]
+
+
+def _place(row: dict, names: dict[str, tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """(address, address_id) of a row, from place_names()."""
+    return names[row["path"]]
 
 
 def status_notes(main: dict, label) -> str | None:

@@ -10,10 +10,12 @@ import hashlib
 import math
 import time
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
+from django.db import connections, router
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +26,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.cases import services as case_services
 from civicgrid.cases.models import REF_RE, Case, CaseEvent, Category
 from civicgrid.cases.workflow import FINAL_STATES, OPEN_STATES, Channel
+from civicgrid.people.models import Department
 
 from . import presenters
 from .http import Context, Open311Error, districts, endpoint
@@ -184,6 +187,21 @@ def _idempotency_key(request, ctx: Context) -> tuple[str, list[str]]:
     return f"{ctx.client.pk}:b{slot}:{digest}", [f"{ctx.client.pk}:b{slot - 1}:{digest}"]
 
 
+def _case_with_key(keys: list[str]) -> int | None:
+    """The id of a case stored under one of these client keys (the unique index finds it), or None.
+    One plain statement: building the ORM query cost more than running it."""
+    connection = connections[router.db_for_read(Case)]
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {qn(Case._meta.pk.column)} FROM {qn(Case._meta.db_table)} "
+        f"WHERE {qn(Case._meta.get_field('client_key').column)} IN ({', '.join(['%s'] * len(keys))}) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, keys)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _contact_name(params) -> str:
     first = (params.get("first_name") or "").strip()
     last = (params.get("last_name") or "").strip()
@@ -193,12 +211,12 @@ def _contact_name(params) -> str:
 
 
 def _created(case: Case, status: int, fmt: str):
+    return _answer_created(case.ref, case.category, status, fmt)
+
+
+def _answer_created(ref: str, category: Category, status: int, fmt: str):
     body = [
-        {
-            "service_request_id": case.ref,
-            "service_notice": presenters.service_notice(case.category),
-            "account_id": None,
-        }
+        {"service_request_id": ref, "service_notice": presenters.service_notice(category), "account_id": None}
     ]
     return render(fmt, "service_requests", body, status=status)
 
@@ -240,10 +258,18 @@ def _post_request(request, ctx: Context):
         place = {{Level.UNIT: "unit", Level.BUILDING: "building"}.get(found.level, "area"): found}
     client_key, older_keys = _idempotency_key(request, ctx)
     if older_keys:
-        keys = [f"{Channel.OPEN311}:{older}" for older in older_keys]
-        earlier = Case.objects.filter(client_key__in=keys).order_by().values_list("pk", flat=True).first()
+        # This window's key too: a retry is answered without running intake into the unique index.
+        earlier = _case_with_key([f"{Channel.OPEN311}:{key}" for key in [client_key, *older_keys]])
         if earlier is not None:
-            return _created(Case.objects.select_related("category").get(pk=earlier), 200, ctx.fmt)
+            # A retry's answer needs the reference and the service only: no whole case to load.
+            row = (
+                Case.objects.filter(pk=earlier)
+                .values("id", "reported_at", "jurisdiction", "category_id")
+                .get()
+            )
+            return _answer_created(
+                presenters.ref_of(row), presenters.category_by_id(row["category_id"]), 200, ctx.fmt
+            )
     extra = {"client": ctx.client.pk, "attributes": answers} if answers else {"client": ctx.client.pk}
     media_url = (params.get("media_url") or "").strip()
     if media_url:
@@ -344,6 +370,83 @@ def _rows(qs, start: int = 0, stop: int | None = None) -> list[dict]:
     return list(rows[start:stop])
 
 
+# The page query of GET requests.json on PostgreSQL, as one hand-written statement: the same rows,
+# filters and order as `_rows(qs, …)` over the ORM filters of `_get_requests` (the tests compare
+# the two), without building and compiling the ORM query for every request (about 2 ms of a
+# page's CPU), and with the last-change time looked up only for the page's rows, after the LIMIT.
+_PAGE_COLUMNS = tuple(f for f in presenters.ROW_FIELDS if f != "department__name")
+
+
+def _qn(name: str) -> str:
+    """PostgreSQL's quoting of a table or column name (as its backend's quote_name)."""
+    return name if name.startswith('"') else f'"{name}"'
+
+
+@lru_cache(maxsize=256)
+def _page_sql(filters: tuple[str, ...]) -> str:
+    qn = _qn
+    case, event, dept = Case._meta, CaseEvent._meta, Department._meta
+    col = {name: qn(case.get_field(name).column) for name in _PAGE_COLUMNS}
+    columns = ", ".join(f"c.{col[name]} AS {qn(name)}" for name in _PAGE_COLUMNS)
+    department = qn(case.get_field("department").column)
+    where = " AND ".join(filters)
+    return (
+        f"SELECT p.*, d.{qn(dept.get_field('name').column)} AS {qn('department__name')}, "
+        f"(SELECT e.{qn(event.get_field('at').column)} FROM {qn(event.db_table)} e "
+        f"WHERE e.{qn(event.get_field('case').column)} = p.{qn('id')} "
+        f"ORDER BY e.{qn(event.get_field('at').column)} DESC, e.{qn(event.pk.column)} DESC LIMIT 1) "
+        f"AS {qn('updated_at')} "
+        f"FROM (SELECT {columns}, c.{department} AS {qn('department_id')} FROM {qn(case.db_table)} c "
+        f"WHERE {where} ORDER BY c.{col['reported_at']} DESC, c.{col['id']} DESC LIMIT %s OFFSET %s) p "
+        f"LEFT OUTER JOIN {qn(dept.db_table)} d ON d.{qn(dept.pk.column)} = p.{qn('department_id')} "
+        f"ORDER BY p.{qn('reported_at')} DESC, p.{qn('id')} DESC"
+    )
+
+
+def _hand_written_page() -> bool:
+    return connections[router.db_for_read(Case)].vendor == "postgresql"
+
+
+def _page_rows(
+    ctx: Context,
+    category_ids: list[int] | None,
+    states: tuple[str, ...] | None,
+    start: datetime,
+    end: datetime,
+    offset: int,
+    limit: int,
+) -> list[dict]:
+    """One page of `_readable(ctx)` with these filters, newest first, as `_rows` answers it."""
+    qn = _qn
+    field = {name: "c." + qn(Case._meta.get_field(name).column) for name in ("public", "client_key")}
+    filters: list[str] = []
+    params: list = []
+    if ctx.client is not None:
+        filters.append(f"({field['public']} OR {field['client_key']}::text LIKE %s)")
+        params.append(f"{Channel.OPEN311}:{ctx.client.pk}:%")
+    else:
+        filters.append(field["public"])
+    for name, values in (("category", category_ids), ("state", states)):
+        if values is not None:
+            filters.append(
+                f"c.{qn(Case._meta.get_field(name).column)} IN ({', '.join(['%s'] * len(values))})"
+            )
+            params.extend(values)
+    if ctx.jurisdiction:
+        filters.append(f"c.{qn(Case._meta.get_field('jurisdiction').column)} = %s")
+        params.append(ctx.jurisdiction)
+    reported_at = "c." + qn(Case._meta.get_field("reported_at").column)
+    filters += [f"{reported_at} >= %s", f"{reported_at} <= %s"]
+    params += [start, end, limit, offset]
+    with connections[router.db_for_read(Case)].cursor() as cursor:
+        cursor.execute(_page_sql(tuple(filters)), params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        del row["department_id"]
+    return rows
+
+
 def _by_refs(qs, refs: list[str]):
     """Cases with these public reference codes (year-district-number); malformed ones match nothing."""
     q = Q(pk__in=[])
@@ -378,6 +481,11 @@ def _answer_requests(ctx: Context, rows: list[dict], extensions: bool):
     )
 
 
+def _plain(states) -> tuple[str, ...]:
+    """State values as plain strings (a database driver may write an enum member by its name)."""
+    return tuple(str(getattr(state, "value", state)) for state in states)
+
+
 def _get_requests(request, ctx: Context):
     params = ctx.params
     extensions = (params.get("extensions") or "").strip().lower() == "true"
@@ -391,18 +499,23 @@ def _get_requests(request, ctx: Context):
         rows = _rows(_by_refs(qs, ids))
         return _answer_requests(ctx, rows, extensions)
     codes = _comma_list(params, "service_code")
+    category_ids = None
     if codes:
         # Ids from the cached service list (codes of retired categories too): no join in the query.
         known = {c.code: c.pk for c in presenters.all_categories()}
-        qs = qs.filter(category_id__in=[known[code] for code in codes if code in known])
+        category_ids = [known[code] for code in codes if code in known]
+        qs = qs.filter(category_id__in=category_ids)
     statuses = _comma_list(params, "status")
     wrong = [s for s in statuses if s not in ("open", "closed")]
     if wrong:
         raise Open311Error(400, _("status must be open or closed (comma-separated)."))
+    states = None
     if set(statuses) == {"open"}:
-        qs = qs.filter(state__in=OPEN_STATES)
+        states = _plain(OPEN_STATES)
     elif set(statuses) == {"closed"}:
-        qs = qs.filter(state__in=FINAL_STATES)
+        states = _plain(FINAL_STATES)
+    if states is not None:
+        qs = qs.filter(state__in=states)
     start = _date_param(params, "start_date")
     end = _date_param(params, "end_date")
     if start and end and end < start:
@@ -420,7 +533,12 @@ def _get_requests(request, ctx: Context):
     page = _int_param(params, "page", 1, 1, MAX_PAGE)
     page_size = _int_param(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = (page - 1) * page_size
-    rows = _rows(qs, offset, offset + page_size)
+    if category_ids == []:
+        rows = []  # only unknown service codes: nothing to find
+    elif _hand_written_page():
+        rows = _page_rows(ctx, category_ids, states, start, end, offset, page_size)
+    else:
+        rows = _rows(qs, offset, offset + page_size)
     return _answer_requests(ctx, rows, extensions)
 
 

@@ -43,7 +43,16 @@ from ..workflow import (  # noqa: F401
     State,
 )
 from .attachments import _clean, _save_photo, add_attachment  # noqa: F401
-from .catalogue import CACHE_SECONDS, Suggestion, _forget, _load, get_category, suggest_dispatch, triage  # noqa: F401
+from .catalogue import (  # noqa: F401
+    CACHE_SECONDS,
+    Suggestion,
+    _forget,
+    _load,
+    categories_by_code,
+    get_category,
+    suggest_dispatch,
+    triage,
+)
 from .inbox import mark_inbox_read
 from .loop import (
     accept,
@@ -110,6 +119,7 @@ __all__ = [
     "get_by_ref",
     "filter_cases",
     "get_category",
+    "categories_by_code",
     "history_row",
     "mark_inbox_read",
     "DESCRIPTION_MAX",

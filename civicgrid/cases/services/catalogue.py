@@ -100,6 +100,11 @@ post_save.connect(_forget, sender=Area, dispatch_uid="cases-cache-area-save")
 post_delete.connect(_forget, sender=Area, dispatch_uid="cases-cache-area-delete")
 
 
+def categories_by_code() -> Mapping[str, Category]:
+    """Every category (active or not) by its code, from the per-process catalogue."""
+    return _load()["by_code"]
+
+
 def get_category(value: CategoryRef) -> Category:
     """A category from an instance, an id (int) or a code (str); cached."""
     if isinstance(value, Category):

@@ -123,7 +123,7 @@ def _save_once(case: Case, token: str, scoped_key: str | None, write: Callable[[
         write()
     except IntegrityError:
         if scoped_key:
-            existing = Case.objects.filter(client_key=scoped_key).first()
+            existing = Case.objects.select_related("category").filter(client_key=scoped_key).first()
             if existing is not None:
                 return IntakeResult(existing, False, _token_for_key(scoped_key))
         raise
