@@ -24,6 +24,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.cases import services as case_services
 from civicgrid.cases.models import REF_RE, Case, CaseEvent, Category
 from civicgrid.cases.workflow import FINAL_STATES, OPEN_STATES, Channel
+from civicgrid.core.dbrouter import replica_reads
 
 from . import presenters
 from .http import Context, Open311Error, districts, endpoint
@@ -43,6 +44,7 @@ def _base_url(request) -> str:
     return request.build_absolute_uri(reverse("open311:root"))
 
 
+@replica_reads
 @endpoint()
 def discovery(request, ctx: Context):
     changeset = presenters.changeset()
@@ -70,6 +72,7 @@ def discovery(request, ctx: Context):
     )
 
 
+@replica_reads
 @endpoint()
 def service_list(request, ctx: Context):
     return render(
@@ -84,6 +87,7 @@ def _service(code: str) -> Category:
     return category
 
 
+@replica_reads
 @endpoint()
 def service_definition(request, ctx: Context, service_code: str):
     return render(ctx.fmt, "service_definition", presenters.service_definition(_service(service_code)))
@@ -424,6 +428,7 @@ def _get_requests(request, ctx: Context):
     return _answer_requests(ctx, rows, extensions)
 
 
+@replica_reads
 @endpoint(methods=("GET", "POST"))
 def requests(request, ctx: Context):
     if request.method == "POST":
@@ -433,6 +438,7 @@ def requests(request, ctx: Context):
     return _get_requests(request, ctx)
 
 
+@replica_reads
 @endpoint()
 def request_detail(request, ctx: Context, service_request_id: str):
     extensions = (ctx.params.get("extensions") or "").strip().lower() == "true"
@@ -442,6 +448,7 @@ def request_detail(request, ctx: Context, service_request_id: str):
     return _answer_requests(ctx, rows, extensions)
 
 
+@replica_reads
 @endpoint()
 def token(request, ctx: Context, token: str):
     """A token is the Idempotency-Key a client sent with its POST; only that client can look it up."""
