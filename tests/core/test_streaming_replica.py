@@ -162,8 +162,11 @@ def cluster(django_db_blocker):
 def wait_for(condition, seconds: float = 15.0, what: str = "") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except DatabaseError:  # e.g. the table not replayed yet
+            connections[REPLICA].close()
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
 
