@@ -232,6 +232,7 @@ def sizing(pg) -> dict:
 def run_setup(name: str, database_url: str, extra_env: dict, mix: dict, args, pg_pid: int, bouncer, conns):
     from bench_open311 import Server, get_script, post_script, wrk
 
+    say(f"  (load average of the machine before this set-up: {Path('/proc/loadavg').read_text().split()[0]})")
     server = Server(database_url, web_workers=args.web_workers, extra_env=extra_env)
     results = {}
     try:
@@ -341,17 +342,14 @@ def main() -> int:
                     f"peak server connections {d['peak_server_connections']} → {p['peak_server_connections']}"
                 )
         size = sizing(pg)
-        case_bytes = (
-            size["bytes"]["cases_case"]
-            + size["bytes"]["cases_caseevent"]
-            + size["bytes"]["cases_case_assisting"]
-        )
+        b, n_cases, n_events = size["bytes"], max(size["cases"], 1), max(size["events"], 1)
         say("")
         say(
-            f"sizing: {size['cases']} cases with {size['events']} history rows take {case_bytes / 1e6:.1f} MB "
-            f"(tables + indexes) = {case_bytes / max(size['cases'], 1):.0f} bytes per case with its history "
-            f"({size['events'] / max(size['cases'], 1):.1f} history rows per case); outbox {size['bytes']['core_outboxevent'] / 1e6:.1f} MB; "
-            f"{size['areas'][0]} areas take {size['areas'][1] / 1e6:.1f} MB ({size['areas'][1] / max(size['areas'][0], 1):.0f} bytes each)"
+            f"sizing ({size['cases']} cases, {size['events']} history rows; tables + indexes): "
+            f"{b['cases_case'] / n_cases:.0f} bytes per case + {b['cases_caseevent'] / n_events:.0f} bytes per "
+            f"history row = {(b['cases_case'] + b['cases_caseevent']) / n_cases:.0f} bytes per case with its "
+            f"{size['events'] / n_cases:.1f} history rows; outbox {b['core_outboxevent'] / 1e6:.1f} MB; "
+            f"{size['areas'][0]} areas, {size['areas'][1] / max(size['areas'][0], 1):.0f} bytes each"
         )
         say(f"whole run {time.time() - started:.0f} s")
     finally:
