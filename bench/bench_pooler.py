@@ -12,7 +12,8 @@ otherwise it says which to install and stops) and the PostgreSQL server binaries
 2. starts its OWN pgbouncer (transaction pooling, --pool-size server connections) in front of it;
 3. for each of four set-ups, in this one run — PostgreSQL direct or through pgbouncer, each with a
    connection per request (CONN_MAX_AGE=0) and with persistent connections (3600 s) — serves civicgrid
-   with gunicorn (--web-workers × 4 threads) and runs with wrk (another process):
+   with gunicorn (--web-workers × 4 threads) and runs with wrk (another process) — every set-up's read
+   mix first, then every intake mix, so that each read mix sees the same cases:
      - the read mix: Open311 request lists (filtered pages of 50), service list, single requests,
        the public problem wall;
      - the intake mix: Open311 POSTs (new reports with an Idempotency-Key);
@@ -229,7 +230,9 @@ def sizing(pg) -> dict:
     return {"cases": cases, "events": events, "bytes": size, "areas": areas}
 
 
-def run_setup(name: str, database_url: str, extra_env: dict, mix: dict, args, pg_pid: int, bouncer, conns):
+def run_setup(
+    name: str, database_url: str, extra_env: dict, mix: dict, args, pg_pid: int, bouncer, conns, phases
+):
     from bench_open311 import Server, get_script, post_script, wrk
 
     say(f"  (load average of the machine before this set-up: {Path('/proc/loadavg').read_text().split()[0]})")
@@ -242,7 +245,8 @@ def run_setup(name: str, database_url: str, extra_env: dict, mix: dict, args, pg
             "read mix": get_script(mix["reads"]),
             "intake mix": post_script("/open311/v2/requests.json", mix["key"], mix["codes"], mix["points"]),
         }
-        for phase, script in scripts.items():
+        for phase in phases:
+            script = scripts[phase]
             cpu0 = (cpu_of_tree(server.process.pid), cpu_of_tree(pg_pid), bouncer.cpu() if bouncer else 0.0)
             with conns as seen:
                 result = wrk(base + "/", script, args.seconds, args.connections)
@@ -294,16 +298,16 @@ def main() -> int:
         setups = [
             ("PostgreSQL direct, connection per request", pg.url, {"CIVICGRID_DB_CONN_MAX_AGE": "0"}, None),
             (
-                "PostgreSQL direct, persistent connections",
-                pg.url,
-                {"CIVICGRID_DB_CONN_MAX_AGE": "3600"},
-                None,
-            ),
-            (
                 "pgbouncer, connection per request",
                 bouncer.url,
                 {"CIVICGRID_DB_CONN_MAX_AGE": "0", "CIVICGRID_DB_POOLER": "pgbouncer"},
                 bouncer,
+            ),
+            (
+                "PostgreSQL direct, persistent connections",
+                pg.url,
+                {"CIVICGRID_DB_CONN_MAX_AGE": "3600"},
+                None,
             ),
             (
                 "pgbouncer, persistent connections",
@@ -316,18 +320,24 @@ def main() -> int:
             f"load: wrk with {args.connections} connections, {args.seconds} s per mix; "
             f"gunicorn {args.web_workers} workers × 4 threads"
         )
-        all_results = {}
-        for name, url, extra, pooler in setups:
-            all_results[name] = run_setup(
-                name,
-                url,
-                {**extra, "CIVICGRID_OPEN311_ANON_RATE_PER_MINUTE": "1000000"},
-                mix,
-                args,
-                pg_pid,
-                pooler,
-                conns,
-            )
+        # Every set-up's read mix first, then every intake mix: the intakes add cases, and the read
+        # pages must see the same data in each set-up. Direct and pooled alternate.
+        all_results: dict[str, dict] = {name: {} for name, *_ in setups}
+        for phase in ("read mix", "intake mix"):
+            for name, url, extra, pooler in setups:
+                all_results[name].update(
+                    run_setup(
+                        name,
+                        url,
+                        {**extra, "CIVICGRID_OPEN311_ANON_RATE_PER_MINUTE": "1000000"},
+                        mix,
+                        args,
+                        pg_pid,
+                        pooler,
+                        conns,
+                        [phase],
+                    )
+                )
         say("")
         say("ratios in this run (pgbouncer / direct, same connection setting):")
         for mode in ("connection per request", "persistent connections"):

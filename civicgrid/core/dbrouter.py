@@ -181,13 +181,6 @@ class ReplicaHealth:
             self._healthy = healthy
         return healthy
 
-    def mark_down(self, error: str) -> None:
-        """A query on the replica failed: stop using it until the next probe period."""
-        with self._lock:
-            self._checked_at = self.clock()
-            self._healthy = False
-            self.last_error = error[:200]
-
     def forget(self) -> None:
         with self._lock:
             self._checked_at = None
