@@ -89,7 +89,7 @@ class PgBouncer:
         (self.dir / "userlist.txt").write_text('"postgres" ""\n')
         (self.dir / "pgbouncer.ini").write_text(
             f"""[databases]
-civicgrid = host=127.0.0.1 port={pg.port} dbname=civicgrid user=postgres
+civicgrid = host=127.0.0.1 port={pg.port} dbname=civicgrid user={POOL_USER}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -138,14 +138,19 @@ logfile = {self.dir}/pgbouncer.log
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+POOL_USER = "civicgrid_pool"  # pgbouncer's own PostgreSQL role: its server connections are told apart
+
+
 class Connections:
-    """Samples PostgreSQL's client backends for the database while a load runs (peak), and counts
-    the sessions it opened (pg_stat_database.sessions, PostgreSQL 14+)."""
+    """Samples PostgreSQL's client backends of one role (the web server's own, or pgbouncer's) while a
+    load runs (peak; pgbouncer keeps its idle server connections open between set-ups), and counts the
+    sessions opened (pg_stat_database.sessions, PostgreSQL 14+)."""
 
     SQL_NOW = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = 'civicgrid' "
-        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        "AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND usename = %s"
     )
+    role = "postgres"
     SQL_SESSIONS = "SELECT sessions FROM pg_stat_database WHERE datname = 'civicgrid'"
 
     def __init__(self, direct_url: str):
@@ -164,7 +169,7 @@ class Connections:
         def sample():
             while not self.stop.is_set():
                 self.conn.execute("SELECT pg_stat_clear_snapshot()")
-                self.peak = max(self.peak, self.conn.execute(self.SQL_NOW).fetchone()[0])
+                self.peak = max(self.peak, self.conn.execute(self.SQL_NOW, [self.role]).fetchone()[0])
                 time.sleep(0.2)
 
         self.thread = threading.Thread(target=sample, daemon=True)
@@ -183,6 +188,10 @@ def prepare(pg, cases: int) -> dict:
     env = {**os.environ, "CIVICGRID_DATABASE_URL": pg.url, "DJANGO_SETTINGS_MODULE": "civicgrid.settings"}
     for args in (("migrate", "--noinput"), ("demo", "--scale", "tiny", "--only", "city")):
         subprocess.run([PYTHON, "-m", "civicgrid.cli", *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    import psycopg
+
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {POOL_USER} LOGIN SUPERUSER")  # trust authentication, loopback only
     os.environ.update(env)
     import django
 
@@ -248,6 +257,7 @@ def run_setup(
         for phase in phases:
             script = scripts[phase]
             cpu0 = (cpu_of_tree(server.process.pid), cpu_of_tree(pg_pid), bouncer.cpu() if bouncer else 0.0)
+            conns.role = POOL_USER if bouncer else "postgres"
             with conns as seen:
                 result = wrk(base + "/", script, args.seconds, args.connections)
             cpu1 = (cpu_of_tree(server.process.pid), cpu_of_tree(pg_pid), bouncer.cpu() if bouncer else 0.0)
