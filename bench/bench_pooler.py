@@ -21,7 +21,9 @@ otherwise it says which to install and stops) and the PostgreSQL server binaries
    the new server sessions it opened per request (pg_stat_database.sessions), and CPU milliseconds per
    request of the web server, PostgreSQL (its backends, those that exited included) and pgbouncer,
    read from /proc;
-4. prints the bytes on disk per case with its history (table + indexes), for sizing.
+4. makes a streaming replica of the private PostgreSQL (pg_basebackup -R) and runs the read mix once
+   more with CIVICGRID_REPLICA_URL set, counting the transactions each server ran (--no-replica skips);
+5. prints the bytes on disk per case with its history (table + indexes), for sizing.
 
 Everything binds to 127.0.0.1; every load is bounded by --seconds.
 """
@@ -136,6 +138,48 @@ logfile = {self.dir}/pgbouncer.log
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateReplica:
+    """A streaming replica of the private PostgreSQL (pg_basebackup -R), on its own port."""
+
+    def __init__(self, pg):
+        from bench_faults import free_port
+
+        self.pg, self.data, self.port = pg, pg.dir / "replica", free_port()
+        pg._as_postgres(
+            [str(pg.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
+             "-D", str(self.data), "-R", "-X", "stream", "-c", "fast"]
+        )  # fmt: skip
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"\nport = {self.port}\nhot_standby = on\n")
+        self.pg_ctl("start")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/civicgrid"
+
+    def pg_ctl(self, *args: str) -> None:
+        self.pg._as_postgres(
+            [
+                str(self.pg.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.pg.dir / "replica.log"),
+                "-w",
+                *args,
+            ]
+        )
+
+    def stop(self) -> None:
+        self.pg_ctl("stop", "-m", "fast")
+
+
+def commits(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = 'civicgrid'"
+        ).fetchone()[0]
 
 
 POOL_USER = "civicgrid_pool"  # pgbouncer's own PostgreSQL role: its server connections are told apart
@@ -291,19 +335,26 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (4 threads each)")
     parser.add_argument("--pool-size", type=int, default=4, help="pgbouncer server connections")
     parser.add_argument("--cases", type=int, default=2000, help="cases taken in before the loads")
+    parser.add_argument(
+        "--no-replica", action="store_true", help="skip the read mix from a streaming replica"
+    )
     args = parser.parse_args()
     need_packages()
     from bench_faults import PrivatePostgres
 
     started = time.time()
     pg = PrivatePostgres()
-    bouncer = None
+    bouncer = replica = None
     try:
         say(f"private PostgreSQL on port {pg.port}; preparing the data")
         mix = prepare(pg, args.cases)
         bouncer = PgBouncer(pg, args.pool_size)
         say(f"private pgbouncer on port {bouncer.port} (transaction mode, pool of {args.pool_size})")
         pg_pid = int((pg.data / "postmaster.pid").read_text().split()[0])
+        replica = None
+        if not args.no_replica:
+            replica = PrivateReplica(pg)
+            say(f"private streaming replica on port {replica.port} (pg_basebackup -R)")
         conns = Connections(pg.url)
         setups = [
             ("PostgreSQL direct, connection per request", pg.url, {"CIVICGRID_DB_CONN_MAX_AGE": "0"}, None),
@@ -334,6 +385,20 @@ def main() -> int:
         # pages must see the same data in each set-up. Direct and pooled alternate.
         all_results: dict[str, dict] = {name: {} for name, *_ in setups}
         for phase in ("read mix", "intake mix"):
+            if phase == "intake mix" and replica is not None:
+                # The read mix once more, with the figures and public pages routed to the replica.
+                name = "direct, persistent, reads from a streaming replica"
+                before = commits(pg.url), commits(replica.url)
+                extra = {"CIVICGRID_DB_CONN_MAX_AGE": "3600", "CIVICGRID_REPLICA_URL": replica.url}
+                extra["CIVICGRID_OPEN311_ANON_RATE_PER_MINUTE"] = "1000000"
+                run_setup(name, pg.url, extra, mix, args, pg_pid, None, conns, ["read mix"])
+                primary_tx, replica_tx = (
+                    a - b for a, b in zip((commits(pg.url), commits(replica.url)), before, strict=True)
+                )
+                say(
+                    f"  {'':44} transactions during it: primary {primary_tx}, replica {replica_tx} "
+                    f"({replica_tx / max(primary_tx + replica_tx, 1):.0%} of them on the replica)"
+                )
             for name, url, extra, pooler in setups:
                 all_results[name].update(
                     run_setup(
@@ -375,6 +440,8 @@ def main() -> int:
     finally:
         if bouncer is not None:
             bouncer.stop()
+        if replica is not None:
+            replica.stop()
         pg.stop()
     return 0
 
