@@ -91,16 +91,13 @@ def replica_reads_allowed():
 
 @contextmanager
 def primary_only():
-    """Within this block every read goes to the primary."""
+    """Within this block every read goes to the primary (inside a replica-reading view, for a read
+    that must see the latest write of someone else, e.g. before deciding what to write)."""
     token = _state.set(None)
     try:
         yield
     finally:
         _state.reset(token)
-
-
-def current_state() -> ReadState | None:
-    return _state.get()
 
 
 # --- replica health ---------------------------------------------------------------------------------
@@ -180,10 +177,6 @@ class ReplicaHealth:
         with self._lock:
             self._healthy = healthy
         return healthy
-
-    def forget(self) -> None:
-        with self._lock:
-            self._checked_at = None
 
 
 # --- the router -------------------------------------------------------------------------------------

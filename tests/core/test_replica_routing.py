@@ -119,6 +119,13 @@ def test_reads_inside_a_transaction_go_to_the_primary(router):
         assert router.read_alias(Case) == "replica"  # the test's own wrapping transaction does not count
 
 
+def test_a_block_inside_a_replica_view_may_ask_for_the_primary(router):
+    with replica_reads_allowed():
+        with dbrouter.primary_only():
+            assert router.read_alias(Case) == "default"
+        assert router.read_alias(Case) == "replica"
+
+
 def test_sign_in_tables_are_always_read_from_the_primary(router):
     with replica_reads_allowed():
         assert router.read_alias(Session) == "default"
