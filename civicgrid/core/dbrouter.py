@@ -92,12 +92,16 @@ def replica_reads_allowed():
 @contextmanager
 def primary_only():
     """Within this block every read goes to the primary (inside a replica-reading view, for a read
-    that must see the latest write of someone else, e.g. before deciding what to write)."""
-    token = _state.set(None)
+    that must see the latest write of someone else, e.g. before deciding what to write). A write in
+    the block still pins the rest of the request, and the client, to the primary."""
+    outer, inner = _state.get(), ReadState(replica_ok=False)
+    token = _state.set(inner)
     try:
         yield
     finally:
         _state.reset(token)
+        if outer is not None and inner.wrote:
+            outer.wrote = True
 
 
 # --- replica health ---------------------------------------------------------------------------------

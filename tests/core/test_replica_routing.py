@@ -124,6 +124,9 @@ def test_a_block_inside_a_replica_view_may_ask_for_the_primary(router):
         with dbrouter.primary_only():
             assert router.read_alias(Case) == "default"
         assert router.read_alias(Case) == "replica"
+        with dbrouter.primary_only():
+            router.db_for_write(Case)
+        assert router.read_alias(Case) == "default"  # the write in the block pins the request
 
 
 def test_sign_in_tables_are_always_read_from_the_primary(router):
