@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "civicgrid.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # GET/HEAD of @replica_reads views may read from the replica (civicgrid/core/dbrouter.py).
+    "civicgrid.core.dbrouter.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -121,6 +123,49 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# --- Connection pooler (docs/operations.md "Connection pooling") ------------------------------------
+# CIVICGRID_DB_POOLER=pgbouncer: CIVICGRID_DATABASE_URL points at pgbouncer in transaction mode, where
+# consecutive transactions of one Django connection may run on different server connections. So: no
+# server-side cursors (a named cursor lives across transactions), no prepared statements (psycopg
+# prepares a query after a few runs; pgbouncer 1.18 cannot follow them), and nothing civicgrid needs
+# is session state (only SET LOCAL, LOCK TABLE and SET CONSTRAINTS inside transactions; the one
+# session-level use, the rollup rebuild's temporary tables, refuses to run through the pooler).
+CIVICGRID_DB_POOLER = os.environ.get("CIVICGRID_DB_POOLER", "").strip().lower()
+if CIVICGRID_DB_POOLER not in ("", "pgbouncer"):
+    raise ValueError(
+        f"CIVICGRID_DB_POOLER: unknown pooler {CIVICGRID_DB_POOLER!r} (use pgbouncer or leave it unset)"
+    )
+
+
+def _pooled(database: dict) -> dict:
+    if CIVICGRID_DB_POOLER == "pgbouncer" and database["ENGINE"].endswith("postgresql"):
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    return database
+
+
+_pooled(DATABASES["default"])
+
+# --- Read replica (docs/operations.md "Read replica"; civicgrid/core/dbrouter.py) ------------------
+# A hot standby of the primary: figures and public pages read from it while it is healthy.
+CIVICGRID_REPLICA_URL = os.environ.get("CIVICGRID_REPLICA_URL", "")
+CIVICGRID_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CIVICGRID_REPLICA_MAX_LAG_SECONDS", "10"))
+CIVICGRID_REPLICA_CHECK_SECONDS = float(os.environ.get("CIVICGRID_REPLICA_CHECK_SECONDS", "5"))
+CIVICGRID_REPLICA_PIN_SECONDS = float(os.environ.get("CIVICGRID_REPLICA_PIN_SECONDS", "15"))
+DATABASE_ROUTERS: list = []
+if CIVICGRID_REPLICA_URL:
+    DATABASES["replica"] = _pooled(
+        dj_database_url.parse(
+            CIVICGRID_REPLICA_URL, conn_max_age=int(os.environ.get("CIVICGRID_DB_CONN_MAX_AGE", "60"))
+        )
+    )
+    # A replica that does not answer within 2 s counts as down (the router then reads the primary).
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests read "the replica" from the test database itself; no second test database is made.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["civicgrid.core.dbrouter.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

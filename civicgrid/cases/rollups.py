@@ -64,6 +64,7 @@ from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.core import caches
+from civicgrid.core.pooling import require_session
 
 from .models import Case, CaseEvent, CategoryRollup, DepartmentRollup
 from .workflow import RUNNING_STATES, Kind, Rating, State
@@ -485,6 +486,7 @@ def rebuild(progress=None) -> int:
     bounded by a month of cases, and the result equals the sum of contribution() over the cases.
     `progress(month, cases, seconds)` is called after each month.
     """
+    require_session("the rollup rebuild")
     forget_areas()
     job = _Rebuild()
     with connection.cursor() as cursor:

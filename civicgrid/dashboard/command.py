@@ -25,6 +25,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups, workflow
 from civicgrid.cases.models import Case, CaseEvent, CategoryRollup
 from civicgrid.core.access import signed_in_view
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.deliberation.models import Topic
 from civicgrid.deliberation.workflow import TopicStatus
 from civicgrid.indices import policy as indices_policy
@@ -49,6 +50,7 @@ def _area_or_403(request, code: str) -> Area:
     return area
 
 
+@replica_reads
 @signed_in_view
 def command_home(request):
     areas = [a for a in indices_policy.command_areas(request.user) if a.level in COMMAND_LEVELS]
@@ -147,6 +149,7 @@ def _heat(area: Area, children: list[Area], period, category_id: int | None) -> 
     return fills
 
 
+@replica_reads
 @signed_in_view
 def command(request, code: str):
     area = _area_or_403(request, code)
@@ -216,6 +219,7 @@ def command(request, code: str):
     )
 
 
+@replica_reads
 @signed_in_view
 def command_live(request, code: str):
     area = _area_or_403(request, code)

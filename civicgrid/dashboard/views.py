@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from civicgrid.areas.models import Area
 from civicgrid.cases import rollups
 from civicgrid.core.access import signed_in_view
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
@@ -30,6 +31,7 @@ def _int(value) -> int | None:
         return None
 
 
+@replica_reads
 @signed_in_view
 def index(request):
     """Where the figures start for this user: their broadest area, or their department."""
@@ -86,6 +88,7 @@ def _query(period, **extra) -> str:
     return urlencode(params)
 
 
+@replica_reads
 @signed_in_view
 def area(request, code: str):
     area, period, category, department, report = _load(request, code)
@@ -142,6 +145,7 @@ def _year_links(area, period, base_filter) -> list[tuple[str, str, bool]]:
     return out
 
 
+@replica_reads
 @signed_in_view
 def area_export(request, code: str):
     area, period, category, department, report = _load(request, code)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.access import signed_in_view
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.people import policy as people_policy
 from civicgrid.people.models import Department, Role
 
@@ -50,6 +51,7 @@ def _index_or_403(request, code: str) -> IndexDefinition:
     return index
 
 
+@replica_reads
 @signed_in_view
 def index_list(request):
     if not policy.can_read_indices(request.user):
@@ -61,6 +63,7 @@ def index_list(request):
     return render(request, "indices/list.html", {"indices": indices, "colour_roots": colour_roots[:5]})
 
 
+@replica_reads
 @signed_in_view
 def index_detail(request, code: str):
     index = _index_or_403(request, code)
@@ -184,6 +187,7 @@ def _issue(request, code: str, number: int) -> IndexIssue:
     )
 
 
+@replica_reads
 @signed_in_view
 def issue_detail(request, code: str, number: int):
     issue = _issue(request, code, number)
@@ -200,6 +204,7 @@ def issue_detail(request, code: str, number: int):
     )
 
 
+@replica_reads
 @signed_in_view
 def issue_xlsx(request, code: str, number: int):
     issue = _issue(request, code, number)
@@ -211,6 +216,7 @@ def issue_xlsx(request, code: str, number: int):
     return response
 
 
+@replica_reads
 @signed_in_view
 def issue_pdf(request, code: str, number: int):
     issue = _issue(request, code, number)
@@ -224,6 +230,7 @@ def issue_pdf(request, code: str, number: int):
 LEGEND = [(c.value, c.label) for c in Colour]
 
 
+@replica_reads
 @signed_in_view
 def colour_map(request, code: str):
     area = get_object_or_404(Area, code=code)

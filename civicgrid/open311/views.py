@@ -26,6 +26,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.cases import services as case_services
 from civicgrid.cases.models import REF_RE, Case, CaseEvent, Category
 from civicgrid.cases.workflow import FINAL_STATES, OPEN_STATES, Channel
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.people.models import Department
 
 from . import presenters
@@ -46,6 +47,7 @@ def _base_url(request) -> str:
     return request.build_absolute_uri(reverse("open311:root"))
 
 
+@replica_reads
 @endpoint()
 def discovery(request, ctx: Context):
     changeset = presenters.changeset()
@@ -73,6 +75,7 @@ def discovery(request, ctx: Context):
     )
 
 
+@replica_reads
 @endpoint()
 def service_list(request, ctx: Context):
     return render(
@@ -87,6 +90,7 @@ def _service(code: str) -> Category:
     return category
 
 
+@replica_reads
 @endpoint()
 def service_definition(request, ctx: Context, service_code: str):
     return render(ctx.fmt, "service_definition", presenters.service_definition(_service(service_code)))
@@ -542,6 +546,7 @@ def _get_requests(request, ctx: Context):
     return _answer_requests(ctx, rows, extensions)
 
 
+@replica_reads
 @endpoint(methods=("GET", "POST"))
 def requests(request, ctx: Context):
     if request.method == "POST":
@@ -551,6 +556,7 @@ def requests(request, ctx: Context):
     return _get_requests(request, ctx)
 
 
+@replica_reads
 @endpoint()
 def request_detail(request, ctx: Context, service_request_id: str):
     extensions = (ctx.params.get("extensions") or "").strip().lower() == "true"
@@ -560,6 +566,7 @@ def request_detail(request, ctx: Context, service_request_id: str):
     return _answer_requests(ctx, rows, extensions)
 
 
+@replica_reads
 @endpoint()
 def token(request, ctx: Context, token: str):
     """A token is the Idempotency-Key a client sent with its POST; only that client can look it up."""

@@ -26,6 +26,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.core import ratelimit
 from civicgrid.core.access import keyed_view, public_view, signed_in_view
 from civicgrid.core.clientaddr import client_ip
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.people.models import Resident
 
 from .. import rollups, services
@@ -346,6 +347,7 @@ def _follow(request, case: Case, *, token: str | None):
     return _private(render(request, "cases/public/follow.html", context))
 
 
+@replica_reads
 @keyed_view
 @require_http_methods(["GET", "POST"])
 def follow(request, token: str):
@@ -417,6 +419,7 @@ def hidden_category_ids() -> list[int]:
     )
 
 
+@replica_reads
 @public_view
 def wall_index(request):
     """Pick a street (or go straight to it when there is only one)."""
@@ -434,6 +437,7 @@ def wall_index(request):
 WALL_TABS = ("all", "open", "done")
 
 
+@replica_reads
 @public_view
 def wall(request, code: str):
     """问题墙 + 回音壁 for a street, community or grid: what was raised, done and in progress, and
