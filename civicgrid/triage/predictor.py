@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-
 from civicgrid.cases.models import Category
 from civicgrid.core import caches
 
