@@ -76,6 +76,14 @@ class Prediction:
 def predict(text: str, k: int = 3) -> Prediction:
     """Top-k categories for a text: the trained model blended with the catalogue's cold start by
     history size (textmodel.blend_weight)."""
+    import sklearn
+
+    # One short text at a time: sklearn's input validation would cost more than the arithmetic.
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        return _predict(text, k)
+
+
+def _predict(text: str, k: int) -> Prediction:
     catalogue = _catalogue.get()
     version, payload = active_payload()
     trained = None

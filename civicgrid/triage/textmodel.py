@@ -90,44 +90,45 @@ def make_features(segmenter: str = "chars", n_docs: int = 0):
 
 
 class ScaledSVC:
-    """A linear SVM (one-vs-rest) whose decision scores become probabilities by temperature scaling
-    (a softmax of score / T, T fitted on held-out scores: Guo et al., "On calibration of modern
-    neural networks", 2017). One parameter, fitted on 3-fold out-of-fold scores, keeps the ranking of
-    the SVM and makes its confidences calibrated; predicting costs one sparse product and a softmax
-    (CalibratedClassifierCV's Platt scaling per class and fold cost ten times as much per text)."""
+    """A linear SVM (hinge loss, one-vs-rest, trained by stochastic gradient descent) whose decision
+    scores become probabilities by temperature scaling: a softmax of score / T, with T fitted on
+    held-out scores (Guo et al., "On calibration of modern neural networks", 2017). One parameter
+    keeps the SVM's ranking and makes its confidences calibrated; predicting costs one sparse product
+    and a softmax. SGD rather than liblinear's LinearSVC: on 16,000 synthetic cases in 52 classes
+    LinearSVC took 190 s (its dual solver crawls on near-duplicate texts), SGD 2 s for the same
+    held-out accuracy (decision 0030)."""
 
-    def __init__(self, c: float = 1.0) -> None:
-        self.c = c
+    def __init__(self, alpha: float = 1e-4, epochs: int | None = None) -> None:
+        self.alpha = alpha
+        self.epochs = epochs
         self.temperature = 1.0
         self.svm = None
         self.classes_: np.ndarray = np.array([])
 
-    def _svm(self):
-        from sklearn.svm import LinearSVC
+    def _svm(self, n: int):
+        from sklearn.linear_model import SGDClassifier
 
-        return LinearSVC(C=self.c)
+        # Small sets need more passes: about 200,000 updates in all, between 8 and 60 epochs.
+        epochs = self.epochs or min(60, max(8, 200_000 // max(n, 1)))
+        return SGDClassifier(loss="hinge", alpha=self.alpha, max_iter=epochs, tol=None, random_state=0)
 
     def fit(self, x, y) -> ScaledSVC:
-        from scipy.optimize import minimize_scalar
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import train_test_split
 
         y = np.asarray(y)
-        smallest = min(Counter(y.tolist()).values())
-        self.svm = self._svm().fit(x, y)
+        counts = Counter(y.tolist())
+        keep = np.array([counts[v] >= 2 for v in y.tolist()])
+        n_test = max(int(keep.sum() * 0.2), len(counts))
+        if keep.sum() - n_test >= len(counts) and len(counts) >= 2:
+            idx = np.flatnonzero(keep)
+            fit_i, cal_i = train_test_split(idx, test_size=n_test, stratify=y[idx], random_state=0)
+            fit_i = np.concatenate([fit_i, np.flatnonzero(~keep)])
+            first = self._svm(len(fit_i)).fit(x[fit_i], y[fit_i])
+            scores = _scores_2d(first.decision_function(x[cal_i]))
+            truth = np.searchsorted(first.classes_, y[cal_i])
+            self.temperature = fit_temperature(scores, truth)
+        self.svm = self._svm(len(y)).fit(x, y)
         self.classes_ = self.svm.classes_
-        if smallest >= 2:
-            folds = StratifiedKFold(n_splits=min(3, smallest), shuffle=True, random_state=0)
-            scores = cross_val_predict(self._svm(), x, y, cv=folds, method="decision_function")
-            scores = _scores_2d(scores)
-            truth = np.searchsorted(self.classes_, y)
-
-            def nll(log_t: float) -> float:
-                z = scores / math.exp(log_t)
-                z = z - z.max(axis=1, keepdims=True)
-                logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-                return float(-logp[np.arange(len(truth)), truth].mean())
-
-            self.temperature = math.exp(minimize_scalar(nll, bounds=(-5.0, 3.0), method="bounded").x)
         return self
 
     def predict_proba(self, x) -> np.ndarray:
@@ -138,6 +139,19 @@ class ScaledSVC:
 
     def predict(self, x) -> np.ndarray:
         return self.classes_[self.predict_proba(x).argmax(axis=1)]
+
+
+def fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The T that minimises the negative log-likelihood of softmax(scores / T) on held-out rows."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        z = scores / math.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(truth)), truth].mean())
+
+    return math.exp(minimize_scalar(nll, bounds=(-6.0, 3.0), method="bounded").x)
 
 
 def _scores_2d(scores: np.ndarray) -> np.ndarray:
