@@ -78,7 +78,9 @@ def child_train(n: int) -> None:
     started = time.perf_counter()
     cut = int(len(texts) * 0.8)
     held = textmodel.TextClassifier().fit(texts[:cut], labels[:cut])
-    acc = sum(a == b for a, b in zip(held.predict(texts[cut:]), labels[cut:], strict=True)) / (len(texts) - cut)
+    acc = sum(a == b for a, b in zip(held.predict(texts[cut:]), labels[cut:], strict=True)) / (
+        len(texts) - cut
+    )
     holdout_s = time.perf_counter() - started
     clf = textmodel.TextClassifier().fit(texts, labels)
     total_s = time.perf_counter() - started
@@ -125,12 +127,19 @@ def small_city():
     existing = Area.objects.filter(code="330106001001001").first()
     if existing:
         return existing
-    square = {"type": "Polygon", "coordinates": [[[120.1, 30.2], [120.11, 30.2], [120.11, 30.21], [120.1, 30.21], [120.1, 30.2]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[120.1, 30.2], [120.11, 30.2], [120.11, 30.21], [120.1, 30.21], [120.1, 30.2]]],
+    }
     city = create_area(level=Level.CITY, code="330100", name="示范市")
     district = create_area(level=Level.DISTRICT, code="330106", name="西湖区", parent=city)
     street = create_area(level=Level.STREET, code="330106001", name="北山街道", parent=district, shape=square)
-    community = create_area(level=Level.COMMUNITY, code="330106001001", name="宝石社区", parent=street, shape=square)
-    return create_area(level=Level.GRID, code="330106001001001", name="宝石一网格", parent=community, kind="N", shape=square)
+    community = create_area(
+        level=Level.COMMUNITY, code="330106001001", name="宝石社区", parent=street, shape=square
+    )
+    return create_area(
+        level=Level.GRID, code="330106001001001", name="宝石一网格", parent=community, kind="N", shape=square
+    )
 
 
 def cpu_seconds() -> float:
@@ -144,7 +153,10 @@ def main(argv=None) -> int:
     parser.add_argument("--predictions", type=int, default=2000)
     parser.add_argument("--intakes", type=int, default=300, help="reports per intake round")
     parser.add_argument("--rounds", type=int, default=4, help="intake rounds per setting (off, on alternate)")
-    parser.add_argument("--database-url", default="sqlite:///" + str(Path(tempfile.gettempdir()) / "civicgrid_bench_triage.sqlite3"))
+    parser.add_argument(
+        "--database-url",
+        default="sqlite:///" + str(Path(tempfile.gettempdir()) / "civicgrid_bench_triage.sqlite3"),
+    )
     parser.add_argument("--child-train", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_train:
@@ -207,7 +219,9 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         clf.proba([text])
         raw.append((time.perf_counter() - t0) * 1000)
-    print(f"prediction (the trained model alone): median {statistics.median(raw):.3f} ms, p99 {percentile(raw, 0.99):.3f} ms")
+    print(
+        f"prediction (the trained model alone): median {statistics.median(raw):.3f} ms, p99 {percentile(raw, 0.99):.3f} ms"
+    )
 
     grid = small_city()
     reports, _ = synthetic_cases(args.intakes * args.rounds * 2, seed=5)
@@ -242,7 +256,9 @@ def main(argv=None) -> int:
         "(suggestions made off the intake path)"
     )
     made = Suggestion.objects.count()
-    print(f"suggestions stored: {made} for {Case.objects.count()} cases; events left: {OutboxEvent.objects.filter(done_at__isnull=True).count()}")
+    print(
+        f"suggestions stored: {made} for {Case.objects.count()} cases; events left: {OutboxEvent.objects.filter(done_at__isnull=True).count()}"
+    )
     Decision.objects.all().delete()
     Suggestion.objects.all().delete()
     Case.objects.all().delete()

@@ -20,7 +20,9 @@ def categories(db):
 
 
 def test_dispatcher_sees_top_three_suggestions_and_confirms_one(city, people, page, login, live_server, shot):
-    DispatchRule.objects.create(category=Category.objects.get(code="04"), area=city.street, department=city.dept)
+    DispatchRule.objects.create(
+        category=Category.objects.get(code="04"), area=city.street, department=city.dept
+    )
     case = services.intake(
         channel="resident_app", description="小区北门乱停车，车辆把路都堵了", unit=city.unit, category="2201"
     ).case

@@ -25,7 +25,7 @@ def _fresh_predictor():
 
 
 @pytest.fixture
-def history(city, people, cats, rule):
+def history(city, people, cats, rule):  # noqa: F811
     """history(rounds) → dispatched cases whose final category is the one of HISTORY's texts."""
     from civicgrid.cases.models import Category
 
@@ -34,7 +34,9 @@ def history(city, people, cats, rule):
         for _ in range(rounds):
             for code, texts in HISTORY.items():
                 for text in texts:
-                    case = cases_services.intake(channel="resident_app", description=text, unit=city.unit).case
+                    case = cases_services.intake(
+                        channel="resident_app", description=text, unit=city.unit
+                    ).case
                     cases_services.register(case, people.dispatcher, category=Category.objects.get(code=code))
                     made.append(case)
         outbox.drain()

@@ -39,7 +39,9 @@ def test_off_by_default_the_dispatcher_decides(city, cats, rule, report):
     assert services.auto_reason(case, services.suggestions(case)[0]) == "off"
 
 
-def test_above_the_threshold_the_case_is_dispatched_and_the_decision_recorded(city, cats, rule, report, threshold):
+def test_above_the_threshold_the_case_is_dispatched_and_the_decision_recorded(
+    city, cats, rule, report, threshold
+):
     threshold(0.5)
     case = report(description=TEXT, category=cats.other)
     assert top_confidence(case) >= 0.5
@@ -65,7 +67,9 @@ def test_below_the_threshold_the_dispatcher_decides(city, cats, rule, report, th
 @pytest.mark.parametrize("channel", ["petition_letter", "petition_visit", "petition_online"])
 def test_petitions_are_never_dispatched_automatically(city, people, cats, rule, report, threshold, channel):
     threshold(0.5)
-    case = report(description=TEXT, category=cats.other, channel=channel, by=people.dispatcher, area=city.grid)
+    case = report(
+        description=TEXT, category=cats.other, channel=channel, by=people.dispatcher, area=city.grid
+    )
     outbox.drain()
     case.refresh_from_db()
     assert case.department is None and case.state != State.DISPATCHED
@@ -95,16 +99,28 @@ def test_only_the_districts_administrator_sets_thresholds_with_a_clear_error(cit
 
     with pytest.raises(PermissionDenied):
         services.set_threshold(
-            by=people.dispatcher, jurisdiction=city.district.code, category=cats.parking, enabled=True, min_confidence=0.9
+            by=people.dispatcher,
+            jurisdiction=city.district.code,
+            category=cats.parking,
+            enabled=True,
+            min_confidence=0.9,
         )
     row = services.set_threshold(
-        by=people.supervisor, jurisdiction=city.district.code, category=cats.parking, enabled=True, min_confidence=0.8
+        by=people.supervisor,
+        jurisdiction=city.district.code,
+        category=cats.parking,
+        enabled=True,
+        min_confidence=0.8,
     )
     assert row.enabled and row.min_confidence == 0.8
     for bad in ("0.2", "abc", "1.5"):
         with pytest.raises(ValidationError):
             services.set_threshold(
-                by=people.admin, jurisdiction=city.district.code, category=cats.parking, enabled=True, min_confidence=bad
+                by=people.admin,
+                jurisdiction=city.district.code,
+                category=cats.parking,
+                enabled=True,
+                min_confidence=bad,
             )
     row.refresh_from_db()
     assert row.min_confidence == 0.8

@@ -6,7 +6,9 @@ from civicgrid.triage import services
 from civicgrid.triage.models import Suggestion, TriageModel
 
 
-def test_first_report_of_a_fresh_deployment_gets_the_right_category_and_rule_department(city, people, cats, rule, report):
+def test_first_report_of_a_fresh_deployment_gets_the_right_category_and_rule_department(
+    city, people, cats, rule, report
+):
     assert not TriageModel.objects.exists()
     case = report(description="楼下有人乱停车，把路都堵了", category=cats.other)  # reported as 其他
     outbox.drain()

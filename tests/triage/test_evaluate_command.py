@@ -19,11 +19,32 @@ def run(*args):
 
 
 def test_evaluate_prints_every_figure_with_the_baseline_on_the_same_folds():
-    out = run("--data", str(DATA), "--text", "text", "--title", "title", "--label", "label", "--folds", "3", "--baseline")
+    out = run(
+        "--data",
+        str(DATA),
+        "--text",
+        "text",
+        "--title",
+        "title",
+        "--label",
+        "label",
+        "--folds",
+        "3",
+        "--baseline",
+    )
     assert "160 rows, 8 classes" in out
-    for needle in ("== triage (chars): 3 folds", "== baseline (char 1-3 + LinearSVC): 3 folds", "accuracy", "macro-F1",
-                   "ms per prediction: median", "p99", "training time per fold", "confusion matrix", "乱停车",
-                   "triage - baseline: accuracy"):
+    for needle in (
+        "== triage (chars): 3 folds",
+        "== baseline (char 1-3 + LinearSVC): 3 folds",
+        "accuracy",
+        "macro-F1",
+        "ms per prediction: median",
+        "p99",
+        "training time per fold",
+        "confusion matrix",
+        "乱停车",
+        "triage - baseline: accuracy",
+    ):
         assert needle in out, needle
     accuracy = float(out.split("accuracy   ")[1].split()[0])
     assert accuracy > 0.8
@@ -36,14 +57,18 @@ def test_evaluate_reads_json_and_xlsx(tmp_path):
 
     rows = list(csv.DictReader(DATA.open(encoding="utf-8")))[:60]
     (tmp_path / "d.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    assert "60 rows" in run("--data", str(tmp_path / "d.json"), "--text", "text", "--label", "label", "--folds", "2")
+    assert "60 rows" in run(
+        "--data", str(tmp_path / "d.json"), "--text", "text", "--label", "label", "--folds", "2"
+    )
     wb = Workbook()
     ws = wb.active
     ws.append(["text", "label"])
     for r in rows:
         ws.append([r["text"], r["label"]])
     wb.save(tmp_path / "d.xlsx")
-    assert "60 rows" in run("--data", str(tmp_path / "d.xlsx"), "--text", "text", "--label", "label", "--folds", "2")
+    assert "60 rows" in run(
+        "--data", str(tmp_path / "d.xlsx"), "--text", "text", "--label", "label", "--folds", "2"
+    )
 
 
 def write(tmp_path, text):
@@ -57,12 +82,28 @@ def write(tmp_path, text):
     [
         ("text,label\n乱停车,a\n", ["--text", "body", "--label", "label"], "Column 'body' is missing"),
         ("text,label\n乱停车,a\n", ["--text", "text", "--label", "category"], "Column 'category' is missing"),
-        ("text,label\n乱停车,a\n", ["--text", "text", "--label", "label", "--title", "head"], "Column 'head' is missing"),
+        (
+            "text,label\n乱停车,a\n",
+            ["--text", "text", "--label", "label", "--title", "head"],
+            "Column 'head' is missing",
+        ),
         ("", ["--text", "text", "--label", "label"], "is empty"),
         ("text,label\n", ["--text", "text", "--label", "label"], "is empty"),
-        ("text,label\n乱停车,a\n垃圾,a\n路灯,a\n", ["--text", "text", "--label", "label"], "only one class ('a')"),
-        ("text,label\n乱停车,a\n垃圾,a\n路灯,b\n", ["--text", "text", "--label", "label"], "single row in column 'label': 'b'"),
-        ("text,label\n,a\n,b\n", ["--text", "text", "--label", "label"], "no row with both a text and a label"),
+        (
+            "text,label\n乱停车,a\n垃圾,a\n路灯,a\n",
+            ["--text", "text", "--label", "label"],
+            "only one class ('a')",
+        ),
+        (
+            "text,label\n乱停车,a\n垃圾,a\n路灯,b\n",
+            ["--text", "text", "--label", "label"],
+            "single row in column 'label': 'b'",
+        ),
+        (
+            "text,label\n,a\n,b\n",
+            ["--text", "text", "--label", "label"],
+            "no row with both a text and a label",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error_naming_it(tmp_path, content, args, message):
@@ -88,7 +129,19 @@ def test_the_command_exits_non_zero_on_bad_input(tmp_path):
 
     path = write(tmp_path, "text,label\n乱停车,a\n")
     done = subprocess.run(
-        [sys.executable, "-m", "civicgrid.cli", "triage", "evaluate", "--data", path, "--text", "body", "--label", "label"],
+        [
+            sys.executable,
+            "-m",
+            "civicgrid.cli",
+            "triage",
+            "evaluate",
+            "--data",
+            path,
+            "--text",
+            "body",
+            "--label",
+            "label",
+        ],
         capture_output=True,
         text=True,
         env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "civicgrid.settings"},

@@ -161,13 +161,23 @@ def _panel(user, case):
 def test_the_district_sets_a_threshold_on_its_page(client, city, people, cats):
     client.force_login(people.supervisor)
     url = reverse("triage:thresholds")
-    response = client.post(url, {"district": city.district.code, "category": cats.parking.pk, "enabled": "on", "min_confidence": "0.85"})
+    response = client.post(
+        url,
+        {
+            "district": city.district.code,
+            "category": cats.parking.pk,
+            "enabled": "on",
+            "min_confidence": "0.85",
+        },
+    )
     assert response.status_code == 302
     from civicgrid.triage.models import Threshold
 
     row = Threshold.objects.get(category=cats.parking)
     assert row.enabled and row.min_confidence == 0.85 and row.jurisdiction == city.district.code
-    response = client.post(url, {"district": city.district.code, "category": cats.parking.pk, "min_confidence": "7"})
+    response = client.post(
+        url, {"district": city.district.code, "category": cats.parking.pk, "min_confidence": "7"}
+    )
     assert response.status_code == 400
     row.refresh_from_db()
     assert row.enabled and row.min_confidence == 0.85

@@ -23,7 +23,9 @@ def generate(ctx: DemoContext) -> None:
         except ValidationError:
             return
         phase.add(_("labelled cases"), row.training_size)
-        waiting = Case.objects.filter(state__in=rules.OPEN_FOR_TRIAGE, department__isnull=True).order_by("-id")[:200]
+        waiting = Case.objects.filter(state__in=rules.OPEN_FOR_TRIAGE, department__isnull=True).order_by(
+            "-id"
+        )[:200]
         for case in waiting:
             services.suggestions(case)
         phase.add(_("cases with suggestions"), len(waiting))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -152,6 +153,11 @@ class Command(BaseCommand):
             f"{path}: {len(texts)} rows, {len(set(labels))} classes"
             + (f", {skipped} rows without text or label skipped" if skipped else "")
         )
+        smallest = min(Counter(labels).values())
+        if smallest < options["folds"]:
+            self.stdout.write(
+                f"--folds {options['folds']} lowered to {smallest}: the smallest class has {smallest} rows"
+            )
         reports = textmodel.cross_validate(
             texts,
             labels,
