@@ -69,36 +69,6 @@ def training_data(limit: int = rules.MAX_TRAINING) -> TrainingData:
     return TrainingData(texts, labels, {k: v for k, v in kept.items() if v})
 
 
-def _holdout_figures(texts: list[str], labels: list[str]) -> dict:
-    """Accuracy, macro-F1 and top-3 accuracy on a stratified held-out share (rows of labels seen
-    only once stay in training)."""
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import train_test_split
-
-    counts = Counter(labels)
-    idx = [i for i, y in enumerate(labels) if counts[y] >= 2]
-    single = [i for i, y in enumerate(labels) if counts[y] < 2]
-    strat = [labels[i] for i in idx]
-    n_test = max(int(len(idx) * rules.HOLDOUT), len(set(strat)))
-    if len(set(strat)) < 2 or n_test >= len(idx):
-        return {}
-    train_i, test_i = train_test_split(idx, test_size=n_test, stratify=strat, random_state=0)
-    train_i = list(train_i) + single
-    clf = textmodel.TextClassifier().fit([texts[i] for i in train_i], [labels[i] for i in train_i])
-    test_x = [texts[i] for i in test_i]
-    test_y = [labels[i] for i in test_i]
-    p = clf.proba(test_x)
-    top = textmodel.top_k(clf.classes, p, rules.TOP_K)
-    pred = [row[0][0] for row in top]
-    return {
-        "accuracy": sum(a == b for a, b in zip(pred, test_y, strict=True)) / len(test_y),
-        "macro_f1": float(f1_score(test_y, pred, average="macro", zero_division=0)),
-        "top3_accuracy": sum(y in [c for c, _p in row] for y, row in zip(test_y, top, strict=True))
-        / len(test_y),
-        "held_out": len(test_y),
-    }
-
-
 def _next_version() -> int:
     return (TriageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
 
@@ -123,8 +93,7 @@ def train(
             % {"n": len(data.texts), "k": len(classes), "min": textmodel.MIN_TRAINING}
         )
     started = time.perf_counter()
-    figures = _holdout_figures(data.texts, data.labels)
-    clf = textmodel.TextClassifier().fit(data.texts, data.labels)
+    clf, figures = textmodel.train_with_holdout(data.texts, data.labels, rules.HOLDOUT)
     seconds = time.perf_counter() - started
     payload = {"text": clf, "departments": data.departments, "history": len(data.texts)}
     blob = textmodel.dumps(payload)
@@ -139,7 +108,7 @@ def train(
             accuracy=figures.get("accuracy"),
             macro_f1=figures.get("macro_f1"),
             top3_accuracy=figures.get("top3_accuracy"),
-            evaluation={**figures, "blob_bytes": len(blob), "temperature": clf.model.temperature},
+            evaluation={**figures, "blob_bytes": len(blob)},
             blob=blob,
             note=note[:200],
         )

@@ -18,6 +18,15 @@ HISTORY = {
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English here (zh-hans is the default language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_predictor():
     predictor.forget()
     yield

@@ -13,8 +13,11 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "triage_synthetic.csv"
 def run(*args):
     from io import StringIO
 
+    from django.utils import translation
+
     out = StringIO()
-    call_command("triage", "evaluate", *args, stdout=out)
+    with translation.override("en"):  # the messages are checked in English (zh-hans is the default)
+        call_command("triage", "evaluate", *args, stdout=out)
     return out.getvalue()
 
 
@@ -146,4 +149,4 @@ def test_the_command_exits_non_zero_on_bad_input(tmp_path):
         text=True,
         env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "civicgrid.settings"},
     )
-    assert done.returncode != 0 and "body" in done.stderr
+    assert done.returncode != 0 and "'body'" in done.stderr and "缺少列" in done.stderr  # zh-hans by default

@@ -92,6 +92,26 @@ def texts_and_labels(
     return texts, labels, skipped
 
 
+def check_labels(labels: list[str], col: str, folds: int, path: str) -> None:
+    """Refuse what stratified k-fold cannot use, naming the column and the labels."""
+    counts = Counter(labels)
+    if len(counts) < 2:
+        raise CommandError(
+            _("%(path)s: column %(col)r has only one class (%(only)r): nothing to tell apart.")
+            % {"path": path, "col": col, "only": next(iter(counts), "")}
+        )
+    lonely = sorted(label for label, n in counts.items() if n < 2)
+    if lonely:
+        raise CommandError(
+            _(
+                "%(path)s: label(s) with a single row in column %(col)r: %(labels)s (stratified k-fold needs at least two rows per label)."
+            )
+            % {"path": path, "col": col, "labels": ", ".join(map(repr, lonely))}
+        )
+    if folds < 2:
+        raise CommandError(_("--folds must be at least 2."))
+
+
 class Command(BaseCommand):
     help = "Train, evaluate, export, roll back or show the triage text classifier."
 
@@ -138,10 +158,7 @@ class Command(BaseCommand):
         texts, labels, skipped = texts_and_labels(
             rows, options["text"], options["label"], options["title"], path
         )
-        try:
-            textmodel.check_data(texts, labels, options["folds"], options["label"])
-        except textmodel.EvaluationError as exc:
-            raise CommandError(f"{path}: {exc}") from None
+        check_labels(labels, options["label"], options["folds"], path)
         if options["segmenter"] == "jieba":
             try:
                 import jieba  # noqa: F401
