@@ -7,6 +7,7 @@ model is reloaded when another version becomes active (one indexed look-up per p
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from civicgrid.cases.models import Category
@@ -47,14 +48,27 @@ _loaded: dict = {"id": None, "version": 0, "payload": None}
 
 def forget() -> None:
     with _lock:
-        _loaded.update(id=None, version=0, payload=None)
+        _loaded.update(id=None, version=0, payload=None, checked=-1e9, row=None)
     _catalogue.clear()
+
+
+# Another process's activation or rollback is seen within this many seconds (this process's at once).
+ACTIVE_CHECK_SECONDS = 5.0
+
+
+def _active_row() -> tuple[int, int] | None:
+    now = time.monotonic()
+    if now - _loaded.get("checked", -1e9) < ACTIVE_CHECK_SECONDS:
+        return _loaded.get("row")
+    row = TriageModel.objects.filter(active=True).values_list("id", "version").first()
+    _loaded.update(checked=now, row=row)
+    return row
 
 
 def active_payload() -> tuple[int, dict | None]:
     """(version, payload) of the model in use, (0, None) without one. The payload is the dict
     services.train stored: {"text": TextClassifier, "departments": {...}, "history": n}."""
-    row = TriageModel.objects.filter(active=True).values_list("id", "version").first()
+    row = _active_row()
     if row is None:
         return 0, None
     model_id, version = row
@@ -90,9 +104,11 @@ def _predict(text: str, k: int) -> Prediction:
     weight = 0.0
     if payload is not None:
         clf: textmodel.TextClassifier = payload["text"]
-        trained = (clf.classes, clf.proba([text]))
+        trained = (clf.classes, clf.proba_one(text)[None, :])
         weight = textmodel.blend_weight(int(payload.get("history", 0)))
-    cold = (catalogue.classes, catalogue.cold.proba([text])) if catalogue.cold is not None else None
+    cold = (
+        (catalogue.classes, catalogue.cold.proba_one(text)[None, :]) if catalogue.cold is not None else None
+    )
     if trained is None and cold is None:
         return Prediction([], version, 1.0)
     p = textmodel.blended(catalogue.classes, trained, cold, weight)

@@ -144,6 +144,7 @@ def _activate(row: TriageModel, by, current: TriageModel | None) -> None:
         before={"version": current.version if current else None},
         after={"version": row.version},
     )
+    predictor.forget()  # this process sees the change at once (others within ACTIVE_CHECK_SECONDS)
     transaction.on_commit(predictor.forget)
 
 

@@ -180,6 +180,30 @@ def make_baseline():
     return make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LinearSVC())
 
 
+def one_text_weights(vectorizer, analyzer, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The TF-IDF vector of one text as (feature indices, weights), computed as the fitted
+    TfidfVectorizer would (sublinear tf, idf, l2 norm) without its per-call input validation, which
+    costs more than the arithmetic for one short text."""
+    counts = Counter(analyzer(text))
+    vocab = vectorizer.vocabulary_
+    found = [(vocab[t], n) for t, n in counts.items() if t in vocab]
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    idx = np.fromiter((i for i, _n in found), dtype=np.int64, count=len(found))
+    tf = np.fromiter((n for _i, n in found), dtype=np.float64, count=len(found))
+    if vectorizer.sublinear_tf:
+        tf = 1.0 + np.log(tf)
+    w = tf * vectorizer.idf_[idx]
+    norm = math.sqrt(float((w * w).sum()))
+    return idx, (w / norm if norm else w)
+
+
+def softmax_row(z: np.ndarray) -> np.ndarray:
+    z = z - z.max()
+    e = np.exp(z)
+    return e / e.sum()
+
+
 @dataclass
 class TextClassifier:
     """A fitted feature extractor + calibrated linear model over string labels."""
@@ -204,6 +228,25 @@ class TextClassifier:
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.predict_proba(self.features.transform(texts))
 
+    def proba_one(self, text: str) -> np.ndarray:
+        """proba([text])[0], fast: one text's n-grams straight into the SVM's coefficients."""
+        if self.segmenter != "chars":
+            return self.proba([text])[0]
+        analyzer = self.__dict__.get("_analyzer")
+        if analyzer is None:
+            analyzer = self.__dict__["_analyzer"] = self.features.build_analyzer()
+        idx, w = one_text_weights(self.features, analyzer, text)
+        svm = self.model.svm
+        scores = svm.coef_[:, idx] @ w + svm.intercept_
+        if scores.shape[0] == 1:  # two classes: one score column
+            scores = np.array([-scores[0] / 2, scores[0] / 2])
+        return softmax_row(scores / self.model.temperature)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_analyzer", None)  # a closure: rebuilt after unpickling
+        return state
+
     def predict(self, texts: Sequence[str]) -> list[str]:
         p = self.proba(texts)
         return [self.classes[i] for i in p.argmax(axis=1)]
@@ -224,6 +267,16 @@ class ColdStart:
         )
         docs = [documents[c] for c in self.classes]
         self.matrix = self.features.fit_transform(docs) if docs else None
+
+    def proba_one(self, text: str) -> np.ndarray:
+        """proba([text])[0], fast (see one_text_weights)."""
+        if self.matrix is None:
+            return np.zeros(0)
+        if "_dense" not in self.__dict__:
+            self.__dict__["_dense"] = self.matrix.toarray()
+            self.__dict__["_analyzer"] = self.features.build_analyzer()
+        idx, w = one_text_weights(self.features, self.__dict__["_analyzer"], text)
+        return softmax_row((self.__dict__["_dense"][:, idx] @ w) / COLD_TEMPERATURE)
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         if self.matrix is None:
