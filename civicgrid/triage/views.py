@@ -56,7 +56,7 @@ def case_panel(request, case: Case):
         {
             "row": row,
             "label": _label(row.category),
-            "percent": round(row.confidence * 100),
+            "percent": f"{round(row.confidence * 100)}%" if row.confidence >= 0.005 else "<1%",
             "source": SOURCE_LABELS.get(row.department_source, ""),
             "can_confirm": open_case and services.can_confirm(user, case, row),
             "current": row.category_id == case.category_id,
