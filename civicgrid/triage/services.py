@@ -148,34 +148,46 @@ def _activate(row: TriageModel, by, current: TriageModel | None) -> None:
     transaction.on_commit(predictor.forget)
 
 
-@transaction.atomic
+def _changed_meanwhile() -> ValidationError:
+    return ValidationError(
+        _("Someone else changed the model in use at the same moment; reload and try again.")
+    )
+
+
 def activate(model: TriageModel | int, *, by, system: bool = False) -> TriageModel:
-    """Put a version into use (the one in use steps back). system=True: the command line."""
+    """Put a version into use (the one in use steps back). system=True: the command line.
+    Of two activations at once one wins; the other gets a clear error (the one-active index)."""
     if not system and not policy.can_manage_models(by):
         raise PermissionDenied(_("Only an administrator may change the triage model in use."))
-    current = TriageModel.objects.select_for_update().filter(active=True).first()
-    row = TriageModel.objects.select_for_update().get(
-        pk=model.pk if isinstance(model, TriageModel) else model
-    )
-    if current is not None and current.pk == row.pk:
-        return row
-    _activate(row, by, current)
+    try:
+        with transaction.atomic():
+            current = TriageModel.objects.select_for_update().filter(active=True).first()
+            row = TriageModel.objects.select_for_update().get(
+                pk=model.pk if isinstance(model, TriageModel) else model
+            )
+            if current is None or current.pk != row.pk:
+                _activate(row, by, current)
+    except IntegrityError:
+        raise _changed_meanwhile() from None
     return row
 
 
-@transaction.atomic
 def rollback(*, by, system: bool = False) -> TriageModel:
     """One action: put the previous version (the newest one below the version in use) back into use.
     system=True: the command line (`civicgrid triage rollback`)."""
     if not system and not policy.can_manage_models(by):
         raise PermissionDenied(_("Only an administrator may change the triage model in use."))
-    current = TriageModel.objects.select_for_update().filter(active=True).first()
-    if current is None:
-        raise ValidationError(_("No model is in use, so there is nothing to roll back."))
-    previous = TriageModel.objects.filter(version__lt=current.version).order_by("-version").first()
-    if previous is None:
-        raise ValidationError(_("There is no earlier version to roll back to."))
-    _activate(previous, by, current)
+    try:
+        with transaction.atomic():
+            current = TriageModel.objects.select_for_update().filter(active=True).first()
+            if current is None:
+                raise ValidationError(_("No model is in use, so there is nothing to roll back."))
+            previous = TriageModel.objects.filter(version__lt=current.version).order_by("-version").first()
+            if previous is None:
+                raise ValidationError(_("There is no earlier version to roll back to."))
+            _activate(previous, by, current)
+    except IntegrityError:
+        raise _changed_meanwhile() from None
     return previous
 
 
@@ -307,7 +319,12 @@ def auto_dispatch(case: Case, rows: list[Suggestion]) -> bool:
                 system=True,
             )
             _record(done, Outcome.AUTO, by=None, event=_last_event(done.pk, "dispatch"))
-    except (cases_services.CaseConflict, cases_services.IllegalTransition, ValidationError):
+    except (
+        cases_services.CaseConflict,
+        cases_services.IllegalTransition,
+        ValidationError,
+        Case.DoesNotExist,
+    ):
         return False  # someone acted first, or the department is gone: the dispatcher decides
     return True
 
@@ -367,6 +384,17 @@ def confirm(case: Case | int, rank: int, *, by, expected_version: int | None = N
     )
     if row is None:
         raise ValidationError(_("This suggestion no longer exists; reload the case."))
+    try:
+        return _confirm(case_id, row, rank, by=by, expected_version=expected_version)
+    except Case.DoesNotExist:
+        # cases' row lock (SELECT … FOR UPDATE joined to the category) finds no row when another
+        # dispatcher re-categorised the case in the meantime: that is a conflict, not a missing case.
+        if Case.objects.filter(pk=case_id).exists():
+            raise cases_services.CaseConflict() from None
+        raise
+
+
+def _confirm(case_id: int, row: Suggestion, rank: int, *, by, expected_version: int | None) -> Case:
     with transaction.atomic():
         if row.department is not None:
             done = cases_services.dispatch(
@@ -478,12 +506,22 @@ def set_threshold(
         raise ValidationError(_("Give the minimum confidence as a number between 0.5 and 1.")) from None
     if not 0.5 <= value <= 1.0:
         raise ValidationError(_("Give the minimum confidence as a number between 0.5 and 1."))
+    for attempt in range(2):  # two first saves at once: the unique key decides, the second updates
+        try:
+            return _save_threshold(by, jurisdiction, cat, bool(enabled), value)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_threshold(by, jurisdiction: str, cat: Category, enabled: bool, value: float) -> Threshold:
     with transaction.atomic():
         row = Threshold.objects.select_for_update().filter(jurisdiction=jurisdiction, category=cat).first()
         before = {"enabled": row.enabled, "min_confidence": row.min_confidence} if row else {}
         if row is None:
             row = Threshold(jurisdiction=jurisdiction, category=cat)
-        row.enabled = bool(enabled)
+        row.enabled = enabled
         row.min_confidence = round(value, 3)
         row.updated_by = by if getattr(by, "is_authenticated", False) else None
         row.save()
