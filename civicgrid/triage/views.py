@@ -17,7 +17,7 @@ from civicgrid.cases import services as cases_services
 from civicgrid.cases.models import Case, Category
 from civicgrid.core.access import signed_in_view
 
-from . import policy, rules, services
+from . import policy, registration, rules, services
 from .models import Threshold, TriageModel
 
 SOURCE_LABELS = {
@@ -49,7 +49,8 @@ def case_panel(request, case: Case):
     if not policy.can_view_triage(user) and not cases_policy.can(user, "register", case):
         return None
     open_case = case.state in rules.OPEN_FOR_TRIAGE and not case.department_id
-    rows = services.suggestions(case, create=open_case)
+    # With CIVICGRID_TRIAGE=off only stored suggestions are shown.
+    rows = services.suggestions(case, create=open_case and registration.enabled())
     if not rows:
         return None
     items = [
