@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.mediation",
     "civicgrid.fieldwork",
+    "civicgrid.triage",
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.dashboard",
@@ -340,3 +341,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CIVICGRID_LOG_LEVEL", "WARNING")},
 }
+
+# Triage (civicgrid/triage): suggestions for new reports and the daily retrain in the worker.
+# CIVICGRID_TRIAGE=off stops both (the pages still show stored suggestions).
+TRIAGE_ENABLED = os.environ.get("CIVICGRID_TRIAGE", "on").lower() not in ("off", "0", "false", "no")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("deliberation/", include("civicgrid.deliberation.urls")),
     path("volunteering/", include("civicgrid.volunteering.urls")),
     path("", include("civicgrid.fieldwork.urls")),
+    path("triage/", include("civicgrid.triage.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("indices/", include("civicgrid.indices.urls")),
 ]

@@ -115,9 +115,13 @@ def dispatch(
     note: str = "",
     category: CategoryRef | None = None,
     expected_version: int | None = None,
+    system: bool = False,
 ) -> Case:
-    """派遣 to a lead department (主办) with optional assisting ones (协办)."""
-    move = _Move(case, "dispatch", by, expected_version)
+    """派遣 to a lead department (主办) with optional assisting ones (协办).
+
+    system=True: the system dispatches (by=None; no role check), as triage's auto-dispatch does
+    above a district's threshold; the history row then says so (data "automatic")."""
+    move = _Move(case, "dispatch", by, expected_version, system=system)
     c = move.case
     dept = (
         department if isinstance(department, Department) else Department.objects.filter(pk=department).first()
@@ -125,7 +129,9 @@ def dispatch(
     if dept is None or not dept.active:
         raise ValidationError(_("Pick an active department."))
     assisting_ids = sorted({d.pk if isinstance(d, Department) else int(d) for d in assisting} - {dept.pk})
-    data = {"department": dept.pk, "assisting": assisting_ids}
+    data: dict[str, object] = {"department": dept.pk, "assisting": assisting_ids}
+    if system:
+        data["automatic"] = True
     if category is not None:
         _recategorise(c, get_category(category), data)
     if c.department_id and c.department_id != dept.pk:
