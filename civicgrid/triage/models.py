@@ -30,7 +30,7 @@ class TriageModel(models.Model):
         help_text=_("Empty when the worker trained it."),
     )
     training_size = models.PositiveIntegerField(_("labelled cases"))
-    classes = models.PositiveIntegerField(_("categories"))
+    classes = models.PositiveIntegerField(pgettext_lazy("triage", "categories"))
     train_seconds = models.FloatField(_("training time (s)"))
     accuracy = models.FloatField(_("held-out accuracy"), null=True, blank=True)
     macro_f1 = models.FloatField(_("held-out macro-F1"), null=True, blank=True)
@@ -39,7 +39,7 @@ class TriageModel(models.Model):
     blob = models.BinaryField(_("model"), editable=False)
     active = models.BooleanField(_("in use"), default=False)
     activated_at = models.DateTimeField(_("put in use"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = models.CharField(pgettext_lazy("triage", "note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-version"]
@@ -61,7 +61,7 @@ class Threshold(JurisdictionModel):
     unless the district turns it on; never for petitions or emergencies (triage/rules.py)."""
 
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=pgettext_lazy("triage", "category")
     )
     enabled = models.BooleanField(_("dispatch automatically"), default=False)
     min_confidence = models.FloatField(
@@ -95,7 +95,7 @@ class Suggestion(JurisdictionModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
     rank = models.PositiveSmallIntegerField(_("rank"))
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=pgettext_lazy("triage", "category")
     )
     confidence = models.FloatField(_("confidence"))
     department = models.ForeignKey(
@@ -104,7 +104,7 @@ class Suggestion(JurisdictionModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("department"),
+        verbose_name=pgettext_lazy("triage", "department"),
     )
     # "rule", "parent rule", "category default", "history" or "" (handled in the chain).
     department_source = models.CharField(_("department from"), max_length=20, blank=True)
@@ -137,7 +137,7 @@ class Decision(JurisdictionModel):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=pgettext_lazy("triage", "category")
     )
     department = models.ForeignKey(
         Department,
@@ -145,7 +145,7 @@ class Decision(JurisdictionModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("department"),
+        verbose_name=pgettext_lazy("triage", "department"),
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     # 1–3 when the final category was among the suggestions, else empty.
@@ -157,9 +157,9 @@ class Decision(JurisdictionModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("decided by"),
+        verbose_name=pgettext_lazy("triage", "decided by"),
     )
-    decided_at = models.DateTimeField(_("decided"))
+    decided_at = models.DateTimeField(pgettext_lazy("triage", "decided"))
     event_id = models.BigIntegerField(_("history row"), null=True, blank=True)
     path = models.CharField(_("path"), max_length=255)
 

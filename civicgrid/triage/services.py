@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.cases import services as cases_services
 from civicgrid.cases.models import Case, CaseEvent, Category
@@ -497,7 +498,7 @@ def set_threshold(
     """Turn auto-dispatch on or off for one category in one district, with its minimum confidence."""
     cat = category if isinstance(category, Category) else Category.objects.filter(pk=category).first()
     if cat is None:
-        raise ValidationError(_("Unknown category."))
+        raise ValidationError(pgettext("triage", "Unknown category."))
     if not policy.can_set_thresholds(by, jurisdiction):
         raise PermissionDenied(_("Only the district's administrator may set its auto-dispatch thresholds."))
     try:

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from civicgrid.cases import policy as cases_policy
@@ -96,7 +96,9 @@ def confirm(request, pk: int):
     except PermissionDenied:
         raise
     except cases_services.CaseConflict:
-        messages.error(request, _("Someone else acted on this case first; here is its current state."))
+        messages.error(
+            request, pgettext("triage", "Someone else acted on this case first; here is its current state.")
+        )
     except (cases_services.IllegalTransition, ValidationError) as exc:
         for message in getattr(exc, "messages", [str(exc)]):
             messages.error(request, message)
