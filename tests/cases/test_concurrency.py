@@ -140,3 +140,30 @@ def test_merging_two_cases_into_each_other_at_once_one_wins_the_other_gets_a_con
     main.refresh_from_db()
     assert main.state != State.MERGED and main.merged_into_id is None
     assert CaseEvent.objects.filter(action="merge").count() == 2  # the duplicate's and the main case's
+
+
+def test_two_registrations_changing_the_category_at_once_one_wins_none_is_lost(city, people, cats):
+    """The second waits on the first's lock; the case it then reads has another category (it used to
+    vanish from the locking join: DoesNotExist) and is already registered: an illegal move, said clearly."""
+    import time
+
+    from django.db import transaction
+
+    case = services.intake(channel="resident_app", description="乱停车", unit=city.unit).case
+
+    def first():
+        with transaction.atomic():
+            done = services.register(case.pk, people.dispatcher, category=cats.rubbish)
+            time.sleep(0.8)  # hold the lock while the second asks for it
+        return done
+
+    def second():
+        time.sleep(0.3)
+        return services.register(case.pk, people.supervisor, category=cats.parking)
+
+    results = race(first, second)
+    assert isinstance(results[0], Case), results
+    assert isinstance(results[1], IllegalTransition), results
+    case.refresh_from_db()
+    assert case.category_id == cats.rubbish.pk
+    assert CaseEvent.objects.filter(case=case, action="register").count() == 1

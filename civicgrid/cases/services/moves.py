@@ -161,7 +161,9 @@ class _Move:
     ) -> None:
         self.action = action
         self.by = by
-        self.case = Case.objects.select_for_update().select_related("category").get(pk=_case_id(case))
+        # Lock the case row alone: a join in FOR UPDATE would drop the row when a concurrent move has
+        # just changed its category (PostgreSQL rechecks the join against the new row: DoesNotExist).
+        self.case = Case.objects.select_for_update(of=("self",)).get(pk=_case_id(case))
         if expected_version is not None and int(expected_version) != self.case.version:
             raise CaseConflict()
         if not system:
