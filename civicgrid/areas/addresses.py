@@ -181,6 +181,7 @@ class AddressIndex:
     groups: dict[str, _Group]
     aliases: dict[str, set[str]]  # normalised alias → group keys
     community_names: dict[int, str]
+    community_paths: dict[int, str] = field(default_factory=dict)
     alias_list: list[str] = field(default_factory=list)
     stamp: tuple = ()
 
@@ -285,7 +286,15 @@ def build_index(jurisdiction: str) -> AddressIndex:
             parsed = parse(address)
             if parsed.building and parsed.place and bid in group_of_building:
                 aliases[parsed.place].add(group_of_building[bid])
-    index = AddressIndex(jurisdiction, buildings, groups, dict(aliases), communities, stamp=stamp)
+    index = AddressIndex(
+        jurisdiction,
+        buildings,
+        groups,
+        dict(aliases),
+        communities,
+        {pk: path for path, pk in community_by_code.items()},
+        stamp=stamp,
+    )
     index.alias_list = list(index.aliases)
     return index
 
@@ -347,6 +356,7 @@ class Candidate:
     community_id: int | None
     label: str
     confidence: float
+    path: str = ""  # the building's path, or the community's for a compound
 
 
 @dataclass(frozen=True)
@@ -414,17 +424,8 @@ def _candidates_in(index: AddressIndex, parsed: ParsedAddress, within: str) -> l
         else:
             out.append(_compound_candidate(index, group, base * 0.9))
     if within:
-        out = [c for c in out if _path_of(index, c).startswith(within)]
+        out = [c for c in out if c.path.startswith(within) or within.startswith(c.path or "-")]
     return out
-
-
-def _path_of(index: AddressIndex, c: Candidate) -> str:
-    if c.building_id:
-        return index.buildings[c.building_id].path
-    group = next((g for g in index.groups.values() if g.compound_id == c.compound_id), None)
-    if group and group.buildings:
-        return index.buildings[next(iter(group.buildings.values()))].path
-    return ""
 
 
 def _compound_candidate(index: AddressIndex, group: _Group, confidence: float) -> Candidate:
@@ -441,6 +442,7 @@ def _compound_candidate(index: AddressIndex, group: _Group, confidence: float) -
         group.community_id,
         f"{community} {group.label}".strip(),
         round(confidence, 3),
+        index.community_paths.get(group.community_id or 0, ""),
     )
 
 
@@ -469,6 +471,7 @@ def _building_candidate(index: AddressIndex, b: _Building, parsed: ParsedAddress
         b.community_id,
         f"{community} {label}".strip(),
         round(confidence, 3),
+        b.path,
     )
 
 
@@ -505,3 +508,17 @@ def decide(text: str, found: list[Candidate]) -> AddressMatch:
         status = "matched"  # the compound is sure, the building is not named: the compound is the place
     kept = tuple(found[:MAX_CANDIDATES])
     return AddressMatch(text, status, kept)
+
+
+def common_path(candidates) -> str:
+    """The deepest area path every candidate lies under ("" when none is shared)."""
+    paths = [c.path for c in candidates if c.path]
+    if not paths:
+        return ""
+    codes = [p.split("/")[:-1] for p in paths]
+    shared: list[str] = []
+    for parts in zip(*codes, strict=False):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return "/".join(shared) + "/" if shared else ""
