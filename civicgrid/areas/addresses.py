@@ -49,7 +49,20 @@ MAX_CANDIDATES = 6
 
 # --- normalisation ---------------------------------------------------------------------------
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100}
 _MARKERS = "幢栋座单元室号楼层户"
 _CN_NUMBER = re.compile(rf"([零〇一二两三四五六七八九十百]+)(?=[{_MARKERS}])")
@@ -120,16 +133,13 @@ def parse(text: str) -> ParsedAddress:
     building = unit = room = None
     place = s
     rest = ""
-    m = None
-    for m in _BUILDING.finditer(s):
-        pass  # the last building marker: "12号3幢" keeps "12号" in the place text
+    # the last building marker: "12号3幢" keeps "12号" in the place text
+    m = next(reversed(list(_BUILDING.finditer(s))), None)
     if m is not None:
         building, place, rest = m.group(1), s[: m.start()], s[m.end() :]
     else:
         # "翠苑小区12号" / "翠苑小区12号2单元": a 号 not after a road name is the building
-        hao = None
-        for hao in re.finditer(r"(\d+)号", s):
-            pass
+        hao = next(reversed(list(re.finditer(r"(\d+)号", s))), None)
         if hao is not None and hao.start() > 0 and s[hao.start() - 1] not in _ROAD_CHARS:
             building, place, rest = hao.group(1), s[: hao.start()], s[hao.end() :]
     if building is None:
@@ -206,7 +216,9 @@ def _number_key(value: str) -> str:
 def build_index(jurisdiction: str) -> AddressIndex:
     """Read one jurisdiction's buildings, units, compounds and household addresses (four queries)."""
     stamp = _stamp(jurisdiction)
-    areas = Area.objects.filter(jurisdiction=jurisdiction, level__in=(Level.BUILDING, Level.UNIT, Level.COMMUNITY))
+    areas = Area.objects.filter(
+        jurisdiction=jurisdiction, level__in=(Level.BUILDING, Level.UNIT, Level.COMMUNITY)
+    )
     rows = list(areas.values_list("id", "level", "parent_id", "name", "path", "compound_id").order_by("path"))
     communities = {pk: name for pk, level, _p, name, _path, _c in rows if level == Level.COMMUNITY}
     community_by_code = {}
@@ -270,7 +282,9 @@ def build_index(jurisdiction: str) -> AddressIndex:
     for g in groups.values():
         for bid in [*g.buildings.values(), *g.unnumbered]:
             group_of_building[bid] = g.key
-    households = Household.objects.filter(jurisdiction=jurisdiction).values_list("unit_id", "number", "address")
+    households = Household.objects.filter(jurisdiction=jurisdiction).values_list(
+        "unit_id", "number", "address"
+    )
     seen_prefix: set[tuple[int, str]] = set()
     for unit_id, number, address in households.iterator(chunk_size=5000):
         bid = unit_building.get(unit_id)
@@ -501,7 +515,9 @@ def decide(text: str, found: list[Candidate]) -> AddressMatch:
         return AddressMatch(text, "none")
     found.sort(key=lambda c: (-c.confidence, -_LEVEL_RANK[c.level], c.label))
     best = found[0]
-    others = [c for c in found[1:] if (c.building_id or c.compound_id) != (best.building_id or best.compound_id)]
+    others = [
+        c for c in found[1:] if (c.building_id or c.compound_id) != (best.building_id or best.compound_id)
+    ]
     clear = not others or best.confidence - others[0].confidence >= MARGIN
     status = "matched" if best.confidence >= CONFIDENT and clear and best.level != "compound" else "ambiguous"
     if status == "ambiguous" and best.level == "compound" and clear and best.confidence >= CONFIDENT:

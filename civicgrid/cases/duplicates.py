@@ -94,7 +94,11 @@ class Duplicate:
 
     @property
     def score(self) -> float:
-        return self.similarity + (30 if "same_unit" in self.reasons else 0) + (15 if "same_building" in self.reasons else 0)
+        return (
+            self.similarity
+            + (30 if "same_unit" in self.reasons else 0)
+            + (15 if "same_building" in self.reasons else 0)
+        )
 
 
 def find_duplicates(
@@ -155,11 +159,15 @@ def find_duplicates(
             reasons.append("similar")
         if area_only and sim >= TEXT_SIMILAR + 10:
             reasons.append("same_area")
-        keep = "same_area" in reasons or ("near" in reasons and (sim >= TEXT_SIMILAR or (same_top and sim >= TEXT_RELATED))) or (
-            ("same_unit" in reasons or "same_building" in reasons) and (sim >= TEXT_RELATED or same_top)
+        keep = (
+            "same_area" in reasons
+            or ("near" in reasons and (sim >= TEXT_SIMILAR or (same_top and sim >= TEXT_RELATED)))
+            or (("same_unit" in reasons or "same_building" in reasons) and (sim >= TEXT_RELATED or same_top))
         )
         if keep:
-            found.append(Duplicate(c, round(sim, 1), round(distance, 1) if distance is not None else None, reasons))
+            found.append(
+                Duplicate(c, round(sim, 1), round(distance, 1) if distance is not None else None, reasons)
+            )
     found.sort(key=lambda d: (-d.score, -d.case.reported_at.timestamp()))
     return found[:limit]
 
@@ -250,14 +258,18 @@ def find_clusters(community: Area, *, now: datetime | None = None) -> list[Clust
             best_members: list[Case] = []
             for centre in left:
                 members = [
-                    o for o in left if o.pk == centre.pk or fuzz.ratio(texts[centre.pk], texts[o.pk]) >= rule.similarity
+                    o
+                    for o in left
+                    if o.pk == centre.pk or fuzz.ratio(texts[centre.pk], texts[o.pk]) >= rule.similarity
                 ]
                 if len(members) > len(best_members):
                     best_members = members
             if len(best_members) < rule.min_cases:
                 break
             centre = best_members[0]
-            clusters.append(Cluster(community, top_id, best_members, (centre.title or centre.description)[:120]))
+            clusters.append(
+                Cluster(community, top_id, best_members, (centre.title or centre.description)[:120])
+            )
             taken = {c.pk for c in best_members}
             left = [c for c in left if c.pk not in taken]
     return clusters

@@ -773,7 +773,9 @@ class PlaceMatch(JurisdictionModel):
     """How a report's address text was matched to the registry (areas/addresses.py): the match,
     its level and confidence, the candidates, and the dispatcher's pick when it was not sure."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="place_match", verbose_name=_("case"))
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="place_match", verbose_name=_("case")
+    )
     text = models.CharField(_("address text"), max_length=200)
     status = models.CharField(_("match"), max_length=12)  # matched | ambiguous | none
     level = models.CharField(_("level"), max_length=12, blank=True)
@@ -819,6 +821,9 @@ class ClusterRule(models.Model):
     class Meta:
         verbose_name = _("concentrated-problem rule")
         verbose_name_plural = _("concentrated-problem rules")
+
+    def __str__(self) -> str:
+        return f"{self.area or '*'}: {self.min_cases} / {self.days}"
 
 
 class ProposalState(models.TextChoices):

@@ -18,7 +18,8 @@ def _building(grid, serial, name, compound, units=2, lng=120.105, lat=30.205):
         b.compound = compound
         b.save()
     us = [
-        create_area(level=Level.UNIT, code=f"{b.code}U{u}", name=f"{u}单元", parent=b) for u in range(1, units + 1)
+        create_area(level=Level.UNIT, code=f"{b.code}U{u}", name=f"{u}单元", parent=b)
+        for u in range(1, units + 1)
     ]
     return b, us
 
@@ -68,7 +69,14 @@ def test_parse_splits_place_building_unit_room():
 
 @pytest.mark.parametrize(
     "text",
-    ["翠苑小区3幢2单元", "翠苑小区3栋2单元", "翠苑小区3号楼2单元", "翠苑小区三栋二单元", "翠苑小区３栋２单元302室", "翠苑小区3-2-302"],
+    [
+        "翠苑小区3幢2单元",
+        "翠苑小区3栋2单元",
+        "翠苑小区3号楼2单元",
+        "翠苑小区三栋二单元",
+        "翠苑小区３栋２单元302室",
+        "翠苑小区3-2-302",
+    ],
 )
 def test_variant_spellings_match_the_unit(registry, text):
     m = match_address(text)

@@ -47,7 +47,9 @@ def _tell_branch(proposal: ClusterProposal, case: Case) -> None:
     """An inbox message to the community's branch secretaries and staff."""
     users = set(
         RoleAssignment.objects.filter(
-            role__in=[Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF], area__path=proposal.path, ended_on__isnull=True
+            role__in=[Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF],
+            area__path=proposal.path,
+            ended_on__isnull=True,
         ).values_list("user_id", flat=True)
     )
     text = _("Concentrated problem proposed: %(n)s reports on “%(theme)s”.") % {
@@ -56,7 +58,13 @@ def _tell_branch(proposal: ClusterProposal, case: Case) -> None:
     }
     InboxMessage.objects.bulk_create(
         [
-            InboxMessage(user_id=u, case=case, jurisdiction=proposal.jurisdiction, text=text[:300], created_at=timezone.now())
+            InboxMessage(
+                user_id=u,
+                case=case,
+                jurisdiction=proposal.jurisdiction,
+                text=text[:300],
+                created_at=timezone.now(),
+            )
             for u in sorted(users)
         ]
     )
@@ -116,10 +124,13 @@ def accept_proposal(proposal: ClusterProposal | int, by: Actor, *, note: str = "
     ids = list(p.cases.values_list("pk", flat=True))
     cases = list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     open_cases = sorted(
-        (c for c in cases if c.state in OPEN_STATES and c.merged_into_id is None), key=lambda c: (c.reported_at, c.pk)
+        (c for c in cases if c.state in OPEN_STATES and c.merged_into_id is None),
+        key=lambda c: (c.reported_at, c.pk),
     )
     if len(open_cases) < 2:
-        raise ValidationError(_("Fewer than two of these reports are still open: dismiss the proposal instead."))
+        raise ValidationError(
+            _("Fewer than two of these reports are still open: dismiss the proposal instead.")
+        )
     main = open_cases[0]
     text = (note or "").strip() or p.theme
     flag_for_deliberation(main, by, note=text[:200])

@@ -18,7 +18,9 @@ from .new_cases import _hash
 
 
 def _token_for_user(case_id: int, user_id: int) -> str:
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"case-follower:{case_id}:{user_id}".encode(), hashlib.sha256)
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"case-follower:{case_id}:{user_id}".encode(), hashlib.sha256
+    )
     return digest.hexdigest()[:32]
 
 
@@ -41,7 +43,11 @@ def follow_case(case: CaseRef, *, by: Actor = None, email: str = "") -> tuple[Ca
     try:
         with transaction.atomic():
             CaseFollower.objects.create(
-                case=c, user=user, token_hash=_hash(token), email=(email or "").strip()[:254], jurisdiction=c.jurisdiction
+                case=c,
+                user=user,
+                token_hash=_hash(token),
+                email=(email or "").strip()[:254],
+                jurisdiction=c.jurisdiction,
             )
     except IntegrityError:
         if user is None:
@@ -53,5 +59,7 @@ def case_for_follower_token(token: str) -> Case | None:
     if not token or len(token) > 100:
         return None
     return (
-        Case.objects.filter(followers__token_hash=_hash(token)).select_related("category", "department").first()
+        Case.objects.filter(followers__token_hash=_hash(token))
+        .select_related("category", "department")
+        .first()
     )

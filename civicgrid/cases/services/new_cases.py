@@ -375,7 +375,9 @@ def intake(
 def _record_match(case: Case, match: Any) -> None:
     from .places import record_match
 
-    used = match.best is not None and (case.building_id == match.best.building_id or case.grid_id == match.best.grid_id)
+    used = match.best is not None and (
+        case.building_id == match.best.building_id or case.grid_id == match.best.grid_id
+    )
     record_match(case, match, used=used)
 
 

@@ -14,7 +14,7 @@ from civicgrid.areas.models import Area
 
 from .. import policy, workflow
 from ..models import Case, PlaceMatch
-from .moves import Actor, CaseRef, _Move, _actor
+from .moves import Actor, CaseRef, _actor, _Move
 
 
 def match_for_intake(address: str, area: Area | int | None) -> tuple[AddressMatch, dict[str, Any]]:
@@ -73,7 +73,9 @@ def pick_place(
         raise ValidationError(_("Pick a building."))
     move = _Move(case, "pick_place", by, expected_version)
     c = move.case
-    fields, lng, lat = _place(lng=None, lat=None, crs="wgs84", building=building, unit=unit, area=None, grid=None)
+    fields, lng, lat = _place(
+        lng=None, lat=None, crs="wgs84", building=building, unit=unit, area=None, grid=None
+    )
     if fields.get("jurisdiction") != c.jurisdiction:
         raise ValidationError(_("Pick a building in this case's district."))
     old_path = c.path
@@ -86,7 +88,9 @@ def pick_place(
     c.path = fields["path"]
     if c.lng is None and lng is not None:
         c.lng, c.lat = lng, lat
-    names = dict(Area.objects.filter(pk__in=[p for p in (c.building_id, c.unit_id) if p]).values_list("pk", "name"))
+    names = dict(
+        Area.objects.filter(pk__in=[p for p in (c.building_id, c.unit_id) if p]).values_list("pk", "name")
+    )
     label = " ".join(names[p] for p in (c.building_id, c.unit_id) if p in names)
     PlaceMatch.objects.filter(case=c).update(picked_by=_actor(by), picked_at=move.now, used=True)
     return move.finish(

@@ -1,4 +1,4 @@
-""""Already reported — follow that one instead?": the report page asks, after the resident has
+""" "Already reported — follow that one instead?": the report page asks, after the resident has
 typed, for open public cases like theirs (`similar`, JSON, masked text only: no reporter, no
 contact, no room numbers); one click makes them a follower of that case (`follow_existing`), with
 a private link of their own (`following`) — no new case is made.
@@ -42,9 +42,11 @@ def _float(value: str) -> float | None:
 def _area(value: str, *levels: str) -> Area | None:
     if not (value or "").isdigit():
         return None
-    return Area.objects.filter(pk=int(value), level__in=levels).only(
-        "id", "path", "level", "parent_id", "lng", "lat", "jurisdiction"
-    ).first()
+    return (
+        Area.objects.filter(pk=int(value), level__in=levels)
+        .only("id", "path", "level", "parent_id", "lng", "lat", "jurisdiction")
+        .first()
+    )
 
 
 @public_view
@@ -52,7 +54,9 @@ def _area(value: str, *levels: str) -> Area | None:
 def similar(request):
     """Open public cases like the one being typed, for the report page (JSON)."""
     if not ratelimit.hit(f"similar:{client_ip(request)}", SIMILAR_PER_HOUR, 3600).allowed:
-        return JsonResponse({"cases": [], "message": _("Too many requests. Please wait a moment.")}, status=429)
+        return JsonResponse(
+            {"cases": [], "message": _("Too many requests. Please wait a moment.")}, status=429
+        )
     q = request.GET
     description = (q.get("description") or "").strip()[:1000]
     if len(description) < MIN_TEXT:
@@ -112,10 +116,15 @@ def similar(request):
 def follow_existing(request, pk: int):
     """Follow this open case instead of reporting it again."""
     case = get_object_or_404(Case.objects.select_related("category"), pk=pk)
-    if not request.user.is_authenticated and not ratelimit.hit(
-        f"follow:{client_ip(request)}", settings.CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR, 3600
-    ).allowed:
-        messages.error(request, _("Too many requests from this network in the last hour. Please try again later."))
+    if (
+        not request.user.is_authenticated
+        and not ratelimit.hit(
+            f"follow:{client_ip(request)}", settings.CIVICGRID_ANONYMOUS_REPORTS_PER_HOUR, 3600
+        ).allowed
+    ):
+        messages.error(
+            request, _("Too many requests from this network in the last hour. Please try again later.")
+        )
         return redirect("cases:report")
     try:
         followed, token = services.follow_case(case, by=_user(request), email=request.POST.get("email", ""))
@@ -125,7 +134,9 @@ def follow_existing(request, pk: int):
     kept = dict(request.session.get(FOLLOWING_KEY, {}))
     kept[str(followed.pk)] = token
     request.session[FOLLOWING_KEY] = dict(list(kept.items())[-20:])
-    messages.success(request, _("You now follow this case: you will hear of its progress. No new report was made."))
+    messages.success(
+        request, _("You now follow this case: you will hear of its progress. No new report was made.")
+    )
     return redirect("cases:following", token=token)
 
 

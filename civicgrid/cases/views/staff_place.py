@@ -45,7 +45,9 @@ def place_panel(request, case: Case) -> dict | None:
         "match": match,
         "percent": round(match.confidence * 100),
         "candidates": [c for c in match.candidates if c.get("building_id")],
-        "may_pick": may_pick and (match.status != "matched" or match.level == "compound") and not match.picked_at,
+        "may_pick": may_pick
+        and (match.status != "matched" or match.level == "compound")
+        and not match.picked_at,
         "case": case,
     }
 
@@ -108,7 +110,9 @@ def _version(request) -> int | None:
 
 def _communities(user) -> list[Area]:
     """The communities whose proposals the user may read."""
-    qs = Area.objects.filter(level=Level.COMMUNITY).only("id", "code", "name", "path", "jurisdiction", "level")
+    qs = Area.objects.filter(level=Level.COMMUNITY).only(
+        "id", "code", "name", "path", "jurisdiction", "level"
+    )
     if people_policy.is_admin(user):
         return list(qs)
     return [a for a in qs if policy.can_view_proposals(user, a.path)]
@@ -136,8 +140,11 @@ def proposals(request):
         rows.append(
             {
                 "p": p,
-                "cases": [{"case": c, "text": public_text(c.title or c.description)[:60]} for c in p.cases.all()],
-                "may_decide": p.state == ProposalState.PROPOSED and policy.can_decide_proposal(request.user, p.path),
+                "cases": [
+                    {"case": c, "text": public_text(c.title or c.description)[:60]} for c in p.cases.all()
+                ],
+                "may_decide": p.state == ProposalState.PROPOSED
+                and policy.can_decide_proposal(request.user, p.path),
             }
         )
     return render(
