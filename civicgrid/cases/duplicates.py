@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from rapidfuzz import fuzz
 
@@ -138,7 +138,12 @@ def find_duplicates(
         qs = qs.exclude(pk=exclude)
     if public_only:
         qs = qs.filter(public=True)
-    rows = qs.exclude(state=State.MERGED).select_related("category").order_by("-reported_at")[:CANDIDATE_ROWS]
+    rows = (
+        qs.exclude(state=State.MERGED)
+        .select_related("category")
+        .annotate(reporter_name=F("reporter__name"))  # to take it out of the public text
+        .order_by("-reported_at")[:CANDIDATE_ROWS]
+    )
     found: list[Duplicate] = []
     top = category.top_id if category is not None else None
     for c in rows:
@@ -173,9 +178,13 @@ def find_duplicates(
 
 
 def duplicates_of(case: Case, *, limit: int = MAX_SHOWN) -> list[Duplicate]:
-    """The possible duplicates of a case already taken in (the dispatcher's panel)."""
+    """The possible duplicates of a case already taken in (the dispatcher's panel and the merge
+    form's choices: kept on the case object, so one page asks once)."""
+    memo = getattr(case, "_possible_duplicates", None)
+    if memo is not None and memo[0] == (case.version, limit):
+        return memo[1]
     street = "/".join(case.path.split("/")[:3]) + "/" if case.path.count("/") >= 3 else ""
-    return find_duplicates(
+    found = find_duplicates(
         description=f"{case.title} {case.description}",
         category=case.category,
         lng=case.lng,
@@ -187,6 +196,8 @@ def duplicates_of(case: Case, *, limit: int = MAX_SHOWN) -> list[Duplicate]:
         now=case.reported_at + timedelta(days=1) if case.reported_at else None,
         limit=limit,
     )
+    case._possible_duplicates = ((case.version, limit), found)
+    return found
 
 
 # --- clusters ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from .. import services
 from ..duplicates import find_duplicates
 from ..models import Case
 from .public import _follow_timeline_context, _private, _user
-from .public_parts import public_text, stage
+from .public_parts import case_names, public_text, stage
 
 FOLLOWING_KEY = "cases_following"  # {case id: follower token} of the cases followed in this browser
 SIMILAR_PER_HOUR = 600
@@ -99,7 +99,7 @@ def similar(request):
                 {
                     "id": d.case.pk,
                     "ref": d.case.ref,
-                    "text": public_text(d.case.title or d.case.description)[:80],
+                    "text": public_text(d.case.title or d.case.description, case_names(d.case))[:80],
                     "stage": stage(d.case.state)["short"],
                     "reported": d.case.reported_at.date().isoformat(),
                     "follow": reverse("cases:follow_existing", args=[d.case.pk]),
@@ -148,6 +148,8 @@ def following(request, token: str):
     if case is None:
         raise Http404(_("This follow link is not valid."))
     context = _follow_timeline_context(case)
-    context["text"] = public_text(case.description)
+    main = context["case"]
+    reporter = main.reporter.name if main.reporter_id and main.reporter else ""
+    context["text"] = public_text(main.description, [main.contact_name, reporter])
     context["follow_url"] = request.build_absolute_uri(reverse("cases:following", args=[token]))
     return _private(render(request, "cases/public/following.html", context))

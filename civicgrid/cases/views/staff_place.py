@@ -22,7 +22,7 @@ from .. import policy, services
 from ..duplicates import duplicates_of
 from ..models import Case, ClusterProposal, PlaceMatch, ProposalState
 from ..workflow import IllegalTransition, State
-from .public_parts import public_text
+from .public_parts import case_names, public_text
 from .staff import case_for, staff_required
 
 REASON_LABELS = {
@@ -36,6 +36,8 @@ REASON_LABELS = {
 
 def place_panel(request, case: Case) -> dict | None:
     """How the address text was matched, its confidence, and (when not sure) the building to pick."""
+    if not case.address:  # only address text is ever matched
+        return None
     match = PlaceMatch.objects.filter(case=case).first()
     if match is None:
         return None
@@ -68,7 +70,7 @@ def duplicates_panel(request, case: Case) -> dict | None:
                 "similarity": round(d.similarity),
                 "metres": round(d.metres) if d.metres is not None else None,
                 "reasons": [str(REASON_LABELS[r]) for r in d.reasons],
-                "text": public_text(d.case.title or d.case.description)[:80],
+                "text": public_text(d.case.title or d.case.description, case_names(d.case))[:80],
                 "may_merge": may_merge and policy.can(request.user, "merge", d.case),
             }
         )
