@@ -224,10 +224,10 @@ def test_a_bad_follower_link_is_a_404(client, db):
 
 
 def create_user_with_inbox(city):
+    from django.contrib.auth.models import User
+
     from civicgrid.people.models import Role
     from civicgrid.people.services import assign_role
-
-    from django.contrib.auth.models import User
 
     u = User.objects.create_user("neighbour", password="pw-neighbour")
     assign_role(u, Role.RESIDENT, area=city.grid)
