@@ -167,6 +167,8 @@ class _Building:
     grid_id: int | None
     community_id: int | None
     compound_id: int | None
+    lng: float | None = None
+    lat: float | None = None
     units: dict[str, int] = field(default_factory=dict)  # unit number → unit id
     unit_names: dict[int, str] = field(default_factory=dict)
     rooms: dict[str, set[int]] = field(default_factory=dict)  # room → unit ids
@@ -219,10 +221,14 @@ def build_index(jurisdiction: str) -> AddressIndex:
     areas = Area.objects.filter(
         jurisdiction=jurisdiction, level__in=(Level.BUILDING, Level.UNIT, Level.COMMUNITY)
     )
-    rows = list(areas.values_list("id", "level", "parent_id", "name", "path", "compound_id").order_by("path"))
-    communities = {pk: name for pk, level, _p, name, _path, _c in rows if level == Level.COMMUNITY}
+    rows = list(
+        areas.values_list("id", "level", "parent_id", "name", "path", "compound_id", "lng", "lat").order_by(
+            "path"
+        )
+    )
+    communities = {pk: name for pk, level, _p, name, _path, _c, _x, _y in rows if level == Level.COMMUNITY}
     community_by_code = {}
-    for pk, level, _p, _name, path, _c in rows:
+    for pk, level, _p, _name, path, _c, _x, _y in rows:
         if level == Level.COMMUNITY:
             community_by_code[path] = pk
     compounds = {
@@ -233,12 +239,12 @@ def build_index(jurisdiction: str) -> AddressIndex:
     }
     buildings: dict[int, _Building] = {}
     unit_building: dict[int, int] = {}
-    for pk, level, parent_id, name, path, compound_id in rows:
+    for pk, level, parent_id, name, path, compound_id, lng, lat in rows:
         if level == Level.BUILDING:
             codes = path.split("/")
             community_path = "/".join(codes[:-3]) + "/" if len(codes) > 3 else ""
             buildings[pk] = _Building(
-                pk, name, path, parent_id, community_by_code.get(community_path), compound_id
+                pk, name, path, parent_id, community_by_code.get(community_path), compound_id, lng, lat
             )
         elif level == Level.UNIT and parent_id in buildings:
             b = buildings[parent_id]
@@ -371,6 +377,8 @@ class Candidate:
     label: str
     confidence: float
     path: str = ""  # the building's path, or the community's for a compound
+    lng: float | None = None  # the building's point (WGS84)
+    lat: float | None = None
 
 
 @dataclass(frozen=True)
@@ -486,6 +494,8 @@ def _building_candidate(index: AddressIndex, b: _Building, parsed: ParsedAddress
         f"{community} {label}".strip(),
         round(confidence, 3),
         b.path,
+        b.lng,
+        b.lat,
     )
 
 

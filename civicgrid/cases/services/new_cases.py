@@ -268,6 +268,8 @@ def intake(
         address_match, matched_place = match_for_intake(address, area)
         building, unit = matched_place.get("building"), matched_place.get("unit")
         area = matched_place.get("area", area)
+        if "lng" in matched_place:
+            lng, lat, crs = matched_place["lng"], matched_place["lat"], "wgs84"
     place, lng, lat = _place(lng=lng, lat=lat, crs=crs, building=building, unit=unit, area=area, grid=None)
     if not policy.can_intake(by, channel, place["path"]):
         raise PermissionDenied(_("You may not report through this channel here."))

@@ -19,7 +19,7 @@ from .moves import Actor, CaseRef, _actor, _Move
 
 def match_for_intake(address: str, area: Area | int | None) -> tuple[AddressMatch, dict[str, Any]]:
     """Match a report's address text (within the area given, if any). Returns the match and the
-    place keywords to use: a unit or building when matched, the compound's grid when only the
+    place keywords to use: a unit (with its building's WGS84 point) or building when matched, the compound's grid when only the
     compound is sure, else (ambiguous) the deepest area all candidates share — never a guess."""
     within = area
     if within is not None and not isinstance(within, Area):
@@ -29,6 +29,8 @@ def match_for_intake(address: str, area: Area | int | None) -> tuple[AddressMatc
     best = m.best
     if best is not None and best.unit_id:
         place["unit"] = best.unit_id
+        if best.lng is not None:  # the building's point (a unit has none of its own)
+            place["lng"], place["lat"] = best.lng, best.lat
     elif best is not None and best.building_id:
         place["building"] = best.building_id
     elif best is not None and best.grid_id:

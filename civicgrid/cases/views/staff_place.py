@@ -42,11 +42,20 @@ def place_panel(request, case: Case) -> dict | None:
     if match is None:
         return None
     may_pick = case.is_open and policy.can(request.user, "pick_place", case)
+    candidates = [c for c in match.candidates if c.get("building_id")]
+    compounds = [
+        c["compound_id"] for c in match.candidates if c.get("level") == "compound" and c.get("compound_id")
+    ]
+    if compounds and len(candidates) < 10:  # only the compound is known: offer its buildings
+        for b in Area.objects.filter(compound_id__in=compounds[:3], level=Level.BUILDING).order_by("path")[
+            :30
+        ]:
+            candidates.append({"building_id": b.pk, "unit_id": None, "label": b.name, "confidence": 0})
     return {
         "template": "cases/staff/panels/place_match.html",
         "match": match,
         "percent": round(match.confidence * 100),
-        "candidates": [c for c in match.candidates if c.get("building_id")],
+        "candidates": candidates,
         "may_pick": may_pick
         and (match.status != "matched" or match.level == "compound")
         and not match.picked_at,
