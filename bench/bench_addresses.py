@@ -6,7 +6,8 @@
 It loads the demo city (only its `city` step) when the database has none. For each sampled
 household it writes the address as a resident would — canonical ("翠苑小区3幢2单元302室"), 栋 / 号楼,
 full-width digits, Chinese numerals, "3-2-302", with the community name in front, building and room
-only ("5幢302") — and matches it against the registry (everywhere, and within the community).
+only ("5幢302"), an unknown road address in front, the compound's name without its suffix ("翠苑3栋"),
+one character of the name wrong — and matches it against the registry (everywhere, and within the community).
 "right" = the household's own unit (or its building when the spelling names no unit);
 "asked" = ambiguous (the dispatcher picks); "wrong" = a confident answer that is not the household's.
 """
@@ -50,6 +51,9 @@ def spellings(
         "dashes": (f"{compound} {building}-{unit}-{room}", True),
         "with community": (f"{community}{compound}{building}幢{unit}单元{room}室", True),
         "building+room": (f"{compound}{building}幢{room}", False),
+        "road in front": (f"文三路88号{compound}{building}栋{unit}单元", True),
+        "short name": (f"{compound[:-2] or compound}{building}栋{unit}单元", True),
+        "one char off": (f"{compound[0]}某{compound[2:]}{building}栋{unit}单元", True),
     }
 
 

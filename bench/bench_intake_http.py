@@ -75,6 +75,67 @@ def intake_script(token: str, points: list[tuple[float, float]]) -> str:
     )
 
 
+def street_addresses(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """(community code, address text as a resident types it) for households of the demo street."""
+    from civicgrid.areas.models import Household
+
+    rows = list(
+        Household.objects.filter(unit__parent__compound__isnull=False)
+        .values_list(
+            "unit__parent__compound__community__code",
+            "unit__parent__compound__name",
+            "unit__parent__name",
+            "unit__name",
+            "number",
+        )
+        .order_by("?")[:count]
+    )
+    if not rows:
+        raise SystemExit("no households: did the demo load?")
+    out = []
+    for code, compound, building, unit, room in rows:
+        number = building.removeprefix(compound).replace("幢", "栋")
+        out.append((code, f"{compound}{number}{unit}{room}"))
+    rng.shuffle(out)
+    return out
+
+
+def address_script(token: str, addresses: list[tuple[str, str]]) -> str:
+    """Reports with address text and the community only (no point): the place comes from the
+    registry's address match (cases.services.places) after this branch, from the community before."""
+    items = (
+        "{"
+        + ", ".join(
+            "{" + json.dumps(code) + ", " + json.dumps(text, ensure_ascii=False) + "}"
+            for code, text in addresses
+        )
+        + "}"
+    )
+    texts = "{" + ", ".join(json.dumps(t, ensure_ascii=False) for t in DESCRIPTIONS) + "}"
+    return textwrap.dedent(
+        f"""
+        local items = {items}
+        local texts = {texts}
+        local counter = 0
+        local thread_id = 0
+        setup = function(thread) thread_id = thread_id + 1; thread:set("tid", thread_id) end
+        init = function(args) math.randomseed(os.time() + (tid or 0)) end
+        request = function()
+          counter = counter + 1
+          local a = items[math.random(#items)]
+          local key = (tid or 0) .. "-" .. counter .. "-" .. math.random(1000000000)
+          local body = '{{"channel": "resident_app", "description": "' .. texts[math.random(#texts)] ..
+            '", "area": "' .. a[1] .. '", "address": "' .. a[2] .. '"}}'
+          return wrk.format("POST", "/api/v1/cases/", {{
+            ["Content-Type"] = "application/json",
+            ["Authorization"] = "Token {token}",
+            ["Idempotency-Key"] = key,
+          }}, body)
+        end
+        """
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -84,6 +145,11 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--address",
+        action="store_true",
+        help="post reports with address text and community only (no point): the address-match path",
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         raise SystemExit("this benchmark is for PostgreSQL")
@@ -102,14 +168,19 @@ def main(argv=None) -> int:
     common.say(
         f"serving on {server.base} ({args.web_workers} gunicorn workers × 4 threads, no background worker)"
     )
-    script = intake_script(token, points)
+    if args.address:
+        script = address_script(token, street_addresses(random.Random(3), 500))
+    else:
+        script = intake_script(token, points)
     try:
         common.wrk(server.base, script, 3, 8)  # warm up
         with common.CpuMeter(server, args.database_url) as cpu:
             result = common.wrk(server.base, script, args.duration, args.connections)
     finally:
         server.stop()
-    common.report("POST /api/v1/cases/ (resident report)", result)
+    common.report(
+        "POST /api/v1/cases/ (resident report" + (", address text only)" if args.address else ")"), result
+    )
     common.report_cpu(result, cpu)
     in_flight = args.web_workers * 4
     many = common.pg_commit_rate(args.database_url, in_flight, 10)
