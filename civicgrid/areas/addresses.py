@@ -46,6 +46,10 @@ CONFIDENT = 0.85  # the lowest confidence an address is taken on without asking
 MARGIN = 0.08  # how far the best candidate must be ahead of the next different one
 CUTOFF = 60  # rapidfuzz score below which an alias is not a candidate at all
 MAX_CANDIDATES = 6
+CONTAINED = 96  # the score of a registry name found whole inside the place text (≥ MIN_CONTAINED chars)
+MIN_CONTAINED = 3
+SHORT_NAME = 90  # the score of place text that begins a registry name (≥ MIN_SHORT chars)
+MIN_SHORT = 2
 
 # --- normalisation ---------------------------------------------------------------------------
 
@@ -425,6 +429,10 @@ def _group_scores(index: AddressIndex, place: str) -> dict[str, float]:
         # a short alias inside a long place text is a good sign; a long alias for a short text less so
         cover = min(len(alias), len(place)) / max(len(alias), len(place))
         score = score * (0.85 + 0.15 * cover) if score < 100 or alias != place else score
+        if len(alias) >= MIN_CONTAINED and alias in place:
+            score = max(score, CONTAINED)  # "文三路88号翠苑小区": the whole name is there, a road in front
+        elif len(place) >= MIN_SHORT and alias.startswith(place):
+            score = max(score, SHORT_NAME)  # "翠苑": the name without its suffix
         for key in index.aliases[alias]:
             scores[key] = max(scores.get(key, 0.0), score)
     return scores

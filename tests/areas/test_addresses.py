@@ -100,3 +100,21 @@ def test_the_index_is_cached_and_rebuilt_after_a_write(registry, city):
     _building(city.grid, 40, "翠苑小区8幢", registry.cuiyuan)  # an area write fires the areas topic
     m = match_address("翠苑小区8幢")
     assert m.status == "matched"
+
+
+def test_an_unknown_road_in_front_and_a_short_name_still_match(registry):
+    b3, (u1, u2) = registry.b[3]
+    m = match_address("文二路88号翠苑小区3栋2单元")
+    assert m.status == "matched" and m.best.unit_id == u2.pk
+    m = match_address("翠苑3栋2单元")
+    assert m.status == "matched" and m.best.unit_id == u2.pk
+
+
+def test_a_short_name_two_compounds_share_is_asked(registry):
+    m = match_address("幸福1幢")
+    assert m.status == "ambiguous"
+
+
+def test_a_wrong_character_is_asked_not_guessed(registry):
+    m = match_address("翠某小区3栋2单元")
+    assert m.best is None or m.best.unit_id == registry.b[3][1][1].pk
