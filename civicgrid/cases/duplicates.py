@@ -128,8 +128,8 @@ def find_duplicates(
         place |= Q(building_id=building_id)
     if unit_id:
         place |= Q(unit_id=unit_id)
-    area_only = within and lng is None and building_id is None and unit_id is None and category is not None
-    if area_only:  # only the community is known: the same top category there, and alike in text
+    area_only = bool(within) and lng is None and building_id is None and unit_id is None
+    if area_only and category is not None:  # only the community is known: same top category, alike text
         place = Q(top_category_id=category.top_id)
     qs = Case.objects.filter(place, state__in=OPEN_STATES, reported_at__gte=since, merged_into__isnull=True)
     if within:
@@ -196,7 +196,7 @@ def duplicates_of(case: Case, *, limit: int = MAX_SHOWN) -> list[Duplicate]:
         now=case.reported_at + timedelta(days=1) if case.reported_at else None,
         limit=limit,
     )
-    case._possible_duplicates = ((case.version, limit), found)
+    case._possible_duplicates = ((case.version, limit), found)  # type: ignore[attr-defined]
     return found
 
 
@@ -214,14 +214,11 @@ def thresholds_for(community: Area) -> Thresholds:
     """The rule of the nearest area at or above the community, else the global rule, else defaults."""
     rules = list(ClusterRule.objects.filter(active=True).select_related("area"))
     best: ClusterRule | None = None
+    best_depth = -1
     for r in rules:
-        if r.area_id is None:
-            if best is None:
-                best = r
-        elif community.path.startswith(r.area.path) and (
-            best is None or best.area is None or len(r.area.path) > len(best.area.path)
-        ):
-            best = r
+        depth = len(r.area.path) if r.area is not None else 0
+        if (r.area is None or community.path.startswith(r.area.path)) and depth > best_depth:
+            best, best_depth = r, depth
     if best is None:
         return Thresholds(**DEFAULT_CLUSTER)
     return Thresholds(best.min_cases, best.days, best.similarity)
