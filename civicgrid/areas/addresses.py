@@ -175,6 +175,7 @@ class _Building:
     lat: float | None = None
     units: dict[str, int] = field(default_factory=dict)  # unit number → unit id
     unit_names: dict[int, str] = field(default_factory=dict)
+    unit_paths: dict[int, str] = field(default_factory=dict)
     rooms: dict[str, set[int]] = field(default_factory=dict)  # room → unit ids
 
 
@@ -257,6 +258,7 @@ def build_index(jurisdiction: str) -> AddressIndex:
             if number:
                 b.units.setdefault(_number_key(number), pk)
             b.unit_names[pk] = name
+            b.unit_paths[pk] = path
             unit_building[pk] = parent_id
     groups: dict[str, _Group] = {}
     aliases: dict[str, set[str]] = defaultdict(set)
@@ -383,6 +385,8 @@ class Candidate:
     path: str = ""  # the building's path, or the community's for a compound
     lng: float | None = None  # the building's point (WGS84)
     lat: float | None = None
+    unit_path: str = ""  # the unit's path, when the candidate is a unit
+    jurisdiction: str = ""
 
 
 @dataclass(frozen=True)
@@ -473,6 +477,7 @@ def _compound_candidate(index: AddressIndex, group: _Group, confidence: float) -
         f"{community} {group.label}".strip(),
         round(confidence, 3),
         index.community_paths.get(group.community_id or 0, ""),
+        jurisdiction=index.jurisdiction,
     )
 
 
@@ -504,6 +509,8 @@ def _building_candidate(index: AddressIndex, b: _Building, parsed: ParsedAddress
         b.path,
         b.lng,
         b.lat,
+        b.unit_paths.get(unit_id, "") if unit_id else "",
+        index.jurisdiction,
     )
 
 

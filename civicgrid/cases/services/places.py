@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.addresses import AddressMatch, common_path, match_address
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, Level
 
 from .. import policy, workflow
 from ..models import Case, PlaceMatch
@@ -28,7 +28,18 @@ def match_for_intake(address: str, area: Area | int | None) -> tuple[AddressMatc
     place: dict[str, Any] = {}
     best = m.best
     if best is not None and best.unit_id:
-        place["unit"] = best.unit_id
+        # the unit as the index knows it (no query): what `_place` reads of a unit
+        place["unit"] = (
+            Area(
+                pk=best.unit_id,
+                level=Level.UNIT,
+                parent_id=best.building_id,
+                path=best.unit_path,
+                jurisdiction=best.jurisdiction,
+            )
+            if best.unit_path
+            else best.unit_id
+        )
         if best.lng is not None:  # the building's point (a unit has none of its own)
             place["lng"], place["lat"] = best.lng, best.lat
     elif best is not None and best.building_id:
