@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
@@ -25,6 +25,11 @@ from ..workflow import IllegalTransition, State
 from .public_parts import case_names, public_text
 from .staff import case_for, staff_required
 
+LEVEL_LABELS = {
+    "unit": pgettext_lazy("address match level", "unit"),
+    "building": pgettext_lazy("address match level", "building"),
+    "compound": pgettext_lazy("address match level", "compound"),
+}
 REASON_LABELS = {
     "near": gettext_lazy("nearby"),
     "same_unit": gettext_lazy("same unit"),
@@ -55,6 +60,7 @@ def place_panel(request, case: Case) -> dict | None:
         "template": "cases/staff/panels/place_match.html",
         "match": match,
         "percent": round(match.confidence * 100),
+        "level": LEVEL_LABELS.get(match.level, ""),
         "candidates": candidates,
         "may_pick": may_pick
         and (match.status != "matched" or match.level == "compound")
