@@ -447,15 +447,19 @@ def _candidates_in(index: AddressIndex, parsed: ParsedAddress, within: str) -> l
     for key, score in _group_scores(index, parsed.place).items():
         group = index.groups[key]
         base = score / 100.0
+        # buildings named by a bare number ("1幢") under a community make no place of their own:
+        # only their number names one ("宝石社区1幢"); "宝石社区东门" is not a compound
+        named = bool(group.compound_id or group.label)
         if parsed.building is not None:
             bid = group.buildings.get(_number_key(parsed.building))
             if bid is None:
-                out.append(_compound_candidate(index, group, base * 0.6))
+                if named:
+                    out.append(_compound_candidate(index, group, base * 0.6))
                 continue
             out.append(_building_candidate(index, index.buildings[bid], parsed, base))
         elif len(group.unnumbered) == 1 and not group.buildings:
             out.append(_building_candidate(index, index.buildings[group.unnumbered[0]], parsed, base))
-        else:
+        elif named:
             out.append(_compound_candidate(index, group, base * 0.9))
     if within:
         out = [c for c in out if c.path.startswith(within) or within.startswith(c.path or "-")]

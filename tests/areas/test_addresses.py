@@ -118,3 +118,9 @@ def test_a_short_name_two_compounds_share_is_asked(registry):
 def test_a_wrong_character_is_asked_not_guessed(registry):
     m = match_address("翠某小区3栋2单元")
     assert m.best is None or m.best.unit_id == registry.b[3][1][1].pk
+
+
+def test_a_community_name_alone_is_no_place_but_its_numbered_building_is(registry, city):
+    assert match_address("北山街道宝石社区东门").status == "none"
+    m = match_address("宝石社区1幢1单元101")
+    assert m.status == "matched" and m.best.unit_id == city.unit.pk
