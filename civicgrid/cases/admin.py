@@ -12,6 +12,8 @@ from .models import (
     Case,
     CaseEvent,
     Category,
+    ClusterProposal,
+    ClusterRule,
     DispatchRule,
     ExtensionRequest,
     ExtensionStatus,
@@ -67,12 +69,38 @@ class CategoryAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (gettext_lazy("Triage and publication"), {"fields": ["keywords", "public", "questions"]}),
+        (
+            gettext_lazy("Triage and publication"),
+            {"fields": ["keywords", "public", "questions", "duplicate_metres", "duplicate_days"]},
+        ),
     ]
 
     @admin.display(description=gettext_lazy("category"), ordering="code")
     def tree_name(self, obj):
         return f"— {obj.name}" if obj.parent_id else obj.name
+
+
+@admin.register(ClusterRule)
+class ClusterRuleAdmin(admin.ModelAdmin):
+    """When alike reports make a concentrated problem (集中突出): thresholds as data."""
+
+    list_display = ["__str__", "area", "min_cases", "days", "similarity", "active"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(ClusterProposal)
+class ClusterProposalAdmin(admin.ModelAdmin):
+    """Read-only: proposals are decided on the staff page, through the services."""
+
+    list_display = ["theme", "community", "category", "state", "proposed_at", "decided_at"]
+    list_filter = ["state"]
+    readonly_fields = [f.name for f in ClusterProposal._meta.fields] + ["cases"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DispatchRule)

@@ -18,6 +18,9 @@ class CasesConfig(AppConfig):
         area_paths_moved.connect(follow_area_paths, dispatch_uid="cases-follow-area-paths")
         register_caches()
         register_staff_pages()
+        from .views.staff_place import register_panels
+
+        register_panels()  # address match and possible duplicates on the staff case page
         web_registration.register()  # residents' pages, the problem wall, intake pages
 
 

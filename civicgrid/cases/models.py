@@ -75,6 +75,20 @@ class Category(models.Model):
     questions = models.JSONField(_("extra questions"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Possible duplicates (cases/duplicates.py): how near and how recent; empty: the parent's, else
+    # the defaults there.
+    duplicate_metres = models.PositiveIntegerField(
+        _("duplicate radius (m)"),
+        null=True,
+        blank=True,
+        help_text=_("Open cases this near count as possible duplicates. Empty: the parent category's."),
+    )
+    duplicate_days = models.PositiveIntegerField(
+        _("duplicate window (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Open cases reported this many days back count. Empty: the parent category's."),
+    )
 
     class Meta:
         ordering = ["sort", "code"]
@@ -729,3 +743,137 @@ class DepartmentRollup(RollupCounts):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} area {self.area_id} department {self.department_id}"
+
+
+class CaseFollower(JurisdictionModel):
+    """A resident who follows someone else's case instead of reporting it again (关注): they get
+    its progress through their own private follow link, their inbox or their email."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers", verbose_name=_("case"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followed_cases",
+        verbose_name=_("account"),
+    )
+    token_hash = models.CharField(_("follow link (hashed)"), max_length=64, unique=True, editable=False)
+    email = models.EmailField(_("email"), blank=True)
+    created_at = models.DateTimeField(_("followed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case follower")
+        verbose_name_plural = _("case followers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user"], condition=Q(user__isnull=False), name="case_follower_once_per_user"
+            )
+        ]
+
+
+class PlaceMatch(JurisdictionModel):
+    """How a report's address text was matched to the registry (areas/addresses.py): the match,
+    its level and confidence, the candidates, and the dispatcher's pick when it was not sure."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="place_match", verbose_name=_("case")
+    )
+    text = models.CharField(_("address text"), max_length=200)
+    status = models.CharField(_("match"), max_length=12)  # matched | ambiguous | none
+    level = models.CharField(_("level"), max_length=12, blank=True)
+    confidence = models.FloatField(_("confidence"), default=0.0)
+    candidates = models.JSONField(_("candidates"), default=list, blank=True)
+    used = models.BooleanField(_("used for the place"), default=False)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("picked by"),
+    )
+    picked_at = models.DateTimeField(_("picked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address match")
+        verbose_name_plural = _("address matches")
+
+
+class ClusterRule(models.Model):
+    """When similar cases in one community make a concentrated problem (集中突出), as data: the
+    rule of the nearest area above the community applies; with none, the defaults in
+    cases/duplicates.py."""
+
+    area = models.OneToOneField(
+        Area,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Applies to the communities under it; empty: everywhere."),
+    )
+    min_cases = models.PositiveSmallIntegerField(_("at least this many reports"), default=5)
+    days = models.PositiveSmallIntegerField(_("within this many days"), default=30)
+    similarity = models.PositiveSmallIntegerField(
+        _("text similarity (0–100)"), default=50, help_text=_("How alike two reports must read.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("concentrated-problem rule")
+        verbose_name_plural = _("concentrated-problem rules")
+
+    def __str__(self) -> str:
+        return f"{self.area or '*'}: {self.min_cases} / {self.days}"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("cluster proposal", "proposed")
+    ACCEPTED = "accepted", pgettext_lazy("cluster proposal", "accepted")
+    DISMISSED = "dismissed", pgettext_lazy("cluster proposal", "dismissed")
+
+
+class ClusterProposal(JurisdictionModel):
+    """Similar reports in one community, proposed to its Party branch as one concentrated problem.
+    Accepted: the reports are merged into one case flagged for deliberation; dismissed: with a reason."""
+
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    path = models.CharField(_("path"), max_length=255, db_index=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    theme = models.CharField(_("theme"), max_length=120)
+    cases = models.ManyToManyField(Case, related_name="cluster_proposals", verbose_name=_("cases"))
+    # The sorted case ids: the same cluster is proposed once.
+    signature = models.CharField(_("signature"), max_length=64, unique=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    concentrated_case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("concentrated case"),
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("concentrated-problem proposal")
+        verbose_name_plural = _("concentrated-problem proposals")

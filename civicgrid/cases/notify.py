@@ -6,7 +6,8 @@ exists (the reporter's contact email, a department's email), and signed webhooks
 failing endpoint or mail server is retried on its own without sending the inbox messages (or the
 other mail) twice.
 
-Who hears of what is the table `RECIPIENTS` below: action → who.
+Who hears of what is the table `RECIPIENTS` below: action → who. "reporter" also reaches the
+reporters of merged duplicates and the residents who follow the case (CaseFollower).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "merge": ("reporter",),
     "flag_for_deliberation": ("community",),
     "settled_on_spot": (),
+    "pick_place": (),
 }
 EMERGENCY_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_SUPERVISOR)
 WEBHOOK_TIMEOUT = 5
@@ -118,6 +120,7 @@ def recipients(case: Case, groups, *, emergency: bool = False) -> tuple[set[int]
                 for uid in [
                     case.reporter_user_id,
                     *case.duplicates.values_list("reporter_user_id", flat=True),
+                    *case.followers.values_list("user_id", flat=True),
                 ]
                 if uid
             }
@@ -135,7 +138,13 @@ def _text(case: Case, action: str, note: str = "") -> str:
 
 def _email_reporters(case: Case, subject: str, body: str) -> None:
     addresses = [
-        a for a in [case.contact_email, *case.duplicates.values_list("contact_email", flat=True)] if a
+        a
+        for a in [
+            case.contact_email,
+            *case.duplicates.values_list("contact_email", flat=True),
+            *case.followers.exclude(email="").values_list("email", flat=True),
+        ]
+        if a
     ]
     outbox.emit_email(subject, body, addresses, jurisdiction=case.jurisdiction)  # its own event
 

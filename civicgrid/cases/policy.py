@@ -186,3 +186,29 @@ def can_view_contact(user, case: Case) -> bool:
 
 def is_read_only(user) -> bool:
     return not people_policy.can_edit(user)
+
+
+# --- concentrated-problem proposals (集中突出) ------------------------------------------------------
+
+# Who decides a proposal: the community's Party branch and residents' committee, and dispatchers above.
+PROPOSAL_DECIDERS = {Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF} | workflow.DISPATCH
+# Who may read the proposals of a community (the leader reads, never decides).
+PROPOSAL_READERS = PROPOSAL_DECIDERS | {Role.GRID_WORKER, Role.LEADER}
+
+
+def can_view_proposals(user, community_path: str) -> bool:
+    """Readers whose scope covers the community, or lies inside it (a grid worker of one of its grids)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if _is_admin(user):
+        return True
+    paths = _paths(user, PROPOSAL_READERS)
+    return any(community_path.startswith(p) or p.startswith(community_path) for p in paths)
+
+
+def can_decide_proposal(user, community_path: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if _is_admin(user):
+        return True
+    return people_policy.covers(_paths(user, PROPOSAL_DECIDERS), community_path)

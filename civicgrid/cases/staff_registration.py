@@ -19,6 +19,13 @@ def register() -> None:
 
     nav.register(_("My cases"), "cases:queue", visible=works_cases, order=20)
     nav.register(_("Search cases"), "cases:search", visible=is_staff, order=22)
+
+    def reads_proposals(user) -> bool:
+        from .policy import PROPOSAL_READERS
+
+        return people_policy.is_admin(user) or bool(people_policy.roles(user) & PROPOSAL_READERS)
+
+    nav.register(_("Concentrated problems"), "cases:proposals", visible=reads_proposals, order=24)
     nav.register(
         _("Inbox"),
         "cases:inbox",

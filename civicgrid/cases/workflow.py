@@ -298,6 +298,8 @@ TRANSITIONS: dict[str, Transition] = {
         {Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF} | DISPATCH,
         _("flagged for deliberation"),
     ),
+    # 定位: the dispatcher names the building of a report whose address text matched no one place.
+    "pick_place": _t(OPEN_STATES, None, REGISTRARS, _("place picked"), public=False),
     # Leaders read their scope; they do not write, not even comments.
     "comment": _t(
         list(State.values), None, STAFF | {Role.RESIDENT}, _("comment"), public=False, scope=[VIEWER]

@@ -59,6 +59,7 @@ def call(action, case, p, city):
         "merge": None,
         "flag_for_deliberation": lambda: services.flag_for_deliberation(case, p.admin, note="议事"),
         "comment": lambda: services.comment(case, p.admin, "备注"),
+        "pick_place": lambda: services.pick_place(case, p.admin, building=city.building),
     }[action]
 
 

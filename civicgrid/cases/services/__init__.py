@@ -53,6 +53,8 @@ from .catalogue import (  # noqa: F401
     suggest_dispatch,
     triage,
 )
+from .clusters import ProposalConflict, accept_proposal, dismiss_proposal, propose_clusters
+from .followers import case_for_follower_token, follow_case, may_follow
 from .inbox import mark_inbox_read
 from .loop import (
     accept,
@@ -77,6 +79,7 @@ from .loop import (
 from .moves import CaseConflict, _emit, _event, _Move, _now, history_row  # noqa: F401
 from .new_cases import DESCRIPTION_MAX, IntakeResult, _place, intake, settle_on_spot  # noqa: F401
 from .one_statement import _one_statement  # noqa: F401
+from .places import match_for_intake, pick_place
 from .queries import (
     DUPLICATE_DAYS,
     DUPLICATE_METRES,
@@ -122,6 +125,15 @@ __all__ = [
     "categories_by_code",
     "history_row",
     "mark_inbox_read",
+    "ProposalConflict",
+    "accept_proposal",
+    "dismiss_proposal",
+    "propose_clusters",
+    "follow_case",
+    "may_follow",
+    "case_for_follower_token",
+    "match_for_intake",
+    "pick_place",
     "DESCRIPTION_MAX",
     "DUPLICATE_DAYS",
     "DUPLICATE_METRES",

@@ -259,6 +259,17 @@ def intake(
             if photo.lng is not None:
                 lng, lat, crs = photo.lng, photo.lat, "wgs84"
                 break
+    address_match = None
+    if address.strip() and lng is None and lat is None and building is None and unit is None:
+        # Address text only: the place comes from the registry when the match is sure (else the
+        # deepest area the candidates share, and the dispatcher picks the building).
+        from .places import match_for_intake
+
+        address_match, matched_place = match_for_intake(address, area)
+        building, unit = matched_place.get("building"), matched_place.get("unit")
+        area = matched_place.get("area", area)
+        if "lng" in matched_place:
+            lng, lat, crs = matched_place["lng"], matched_place["lat"], "wgs84"
     place, lng, lat = _place(lng=lng, lat=lat, crs=crs, building=building, unit=unit, area=area, grid=None)
     if not policy.can_intake(by, channel, place["path"]):
         raise PermissionDenied(_("You may not report through this channel here."))
@@ -316,7 +327,7 @@ def intake(
     if find_reporter and not one_statement:
         case.reporter = Resident.objects.filter(user=reporter_user).first()
     if one_statement:
-        return _save_once(
+        result = _save_once(
             case,
             token,
             scoped_key,
@@ -324,6 +335,9 @@ def intake(
                 case, by, channel, extra, now, kind, using, reporter_user if find_reporter else None
             ),
         )
+        if address_match is not None and result.created:
+            _record_match(result.case, address_match)
+        return result
 
     def write() -> None:
         with transaction.atomic():
@@ -354,8 +368,19 @@ def intake(
             for photo in cleaned:
                 _save_photo(case, photo, by, AttachmentKind.REPORT)
             _emit(case, "reported", event, kind=kind, emergency=kind == Kind.EMERGENCY, dispatched=bool(auto))
+            if address_match is not None:
+                _record_match(case, address_match)
 
     return _save_once(case, token, scoped_key, write)
+
+
+def _record_match(case: Case, match: Any) -> None:
+    from .places import record_match
+
+    used = match.best is not None and (
+        case.building_id == match.best.building_id or case.grid_id == match.best.grid_id
+    )
+    record_match(case, match, used=used)
 
 
 def settle_on_spot(

@@ -347,6 +347,20 @@ def _follow(request, case: Case, *, token: str | None):
     return _private(render(request, "cases/public/follow.html", context))
 
 
+def _follow_timeline_context(case: Case) -> dict:
+    """What a follower of someone else's case sees: the public view of it (the wall's)."""
+    main = case.main_case
+    names = _place_names(set(_path_codes(main.path)))
+    return {
+        "case": main,
+        "stage": stage(main.state),
+        "place": place_label(main, names, coarse=True),
+        "timeline": timeline(main, for_public=True),
+        "time_left": time_left(main),
+        "result": public_text(main.result) if main.state in (State.HANDLED, State.CLOSED) else "",
+    }
+
+
 @replica_reads
 @keyed_view
 @require_http_methods(["GET", "POST"])

@@ -250,6 +250,10 @@ def merge_candidates(user, case: Case) -> list[Case]:
         address=case.address,
         exclude=case.pk,
     )
+    from ..duplicates import duplicates_of
+
+    seen = {c.pk for c in found}
+    found = list(found) + [d.case for d in duplicates_of(case) if d.case.pk not in seen]
     return [c for c in found if c.merged_into_id is None and policy.can(user, "merge", c)]
 
 
