@@ -50,6 +50,7 @@ REFERENCE_TABLES: dict[str, str] = {
     "people.Department_served_areas": "between two reference tables",
     "cases.Category": "the catalogue of case categories, read by every intake and figure",
     "cases.WebhookEndpoint": "a handful of configured receivers",
+    "cases.ClusterRule": "concentrated-problem thresholds as data: a row per area that sets its own",
     "deliberation.Procedure": "procedures as data (六步议事, 四议两公开): a handful of rows",
     "deliberation.ProcedureStep": "the steps of the procedures above",
     "indices.PeerGroup": "peer groups are defined once for a city",
@@ -75,6 +76,10 @@ LOCAL_TABLES: dict[str, str] = {
         "column yet (to be added, from the unmasked row, if it outgrows the coordinator)"
     ),
     "demo.DemoRun": "the demo loader's bookkeeping",
+    "triage.TriageModel": (
+        "the trained classifier's versions (a few MiB each): the worker trains and the suggestion job reads"
+        " it on the coordinator; suggestions name its version by number, not by a foreign key"
+    ),
 }
 
 # A child without its own jurisdiction column: model label -> the FK to the parent whose jurisdiction
@@ -110,6 +115,7 @@ CHILD_TABLES: dict[str, str] = {
     "indices.AdmissionEvent": "request",
     "mediation.Session_present": "session",
     "fieldwork.DiaryEntry_households": "diaryentry",
+    "cases.ClusterProposal_cases": "clusterproposal",
 }
 
 # Unique constraints of distributed tables that neither include jurisdiction nor hold an FK to a
@@ -139,6 +145,12 @@ GLOBAL_UNIQUES: dict[tuple[str, tuple[str, ...]], str] = {
     ("fieldwork.Errand", ("worker", "client_key")): "as Patrol: retries stay in one district",
     ("fieldwork.Visit", ("worker", "client_key")): "as Patrol: retries stay in one district",
     ("fieldwork.DiaryEntry", ("worker", "client_key")): "as Patrol: retries stay in one district",
+    ("cases.CaseFollower", ("token_hash",)): (
+        "as the case's own follow link: widen to (jurisdiction, token_hash), the token prefixed with it"
+    ),
+    ("cases.ClusterProposal", ("signature",)): (
+        "widen to (jurisdiction, signature): a cluster's reports lie in one community, so in one district"
+    ),
     ("people.Resident", ("user",)): (
         "one resident record per account: widen to (jurisdiction, user); a person who moves district "
         "gets their record moved (people.services), never two at once"

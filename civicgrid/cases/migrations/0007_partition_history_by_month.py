@@ -35,9 +35,8 @@ def _bound(day: date) -> str:
     return datetime(day.year, day.month, day.day, tzinfo=zone).isoformat()
 
 
-def partition_table(cursor, table: str, column: str, *, today: date | None = None) -> int:
-    """Turn `table` into one partitioned by month of `column`; returns the number of month partitions."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table it drops
+def _definitions(cursor, table: str) -> tuple[list, list]:
+    """The table's indexes but its primary key (name, DDL) and its foreign keys (name, definition)."""
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
         [table],
@@ -48,7 +47,13 @@ def partition_table(cursor, table: str, column: str, *, today: date | None = Non
         "WHERE conrelid = %s::regclass AND contype = 'f'",
         [table],
     )
-    foreign_keys = cursor.fetchall()
+    return indexes, cursor.fetchall()
+
+
+def partition_table(cursor, table: str, column: str, *, today: date | None = None) -> int:
+    """Turn `table` into one partitioned by month of `column`; returns the number of month partitions."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table it drops
+    indexes, foreign_keys = _definitions(cursor, table)
     cursor.execute(
         "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
         "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
@@ -101,17 +106,7 @@ def partition_table(cursor, table: str, column: str, *, today: date | None = Non
 def unpartition_table(cursor, table: str, column: str) -> None:
     """The way back: one plain table with the same columns, indexes, keys and rows."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
-        [table],
-    )
-    indexes = [(name, ddl) for name, ddl in cursor.fetchall() if not name.endswith("_pkey")]
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f'",
-        [table],
-    )
-    foreign_keys = cursor.fetchall()
+    indexes, foreign_keys = _definitions(cursor, table)
     cursor.execute(f"SELECT max(id) FROM {table}")
     max_id = cursor.fetchone()[0]
     old = f"{table}_partitioned"
