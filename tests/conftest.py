@@ -69,12 +69,17 @@ def _force_login_passes_two_factor(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and per-process caches live in Django's cache: start each test empty."""
+    """Rate-limit counters live in Django's cache, the indexes and catalogues in per-process caches
+    (core/caches.py): start and end each test with both empty."""
     from django.core.cache import cache
 
+    from civicgrid.core import caches
+
     cache.clear()
+    caches.clear_all()  # an index built from another test's rows (rolled back since) is not this test's
     yield
     cache.clear()
+    caches.clear_all()
 
 
 @pytest.fixture

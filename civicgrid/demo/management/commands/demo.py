@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
+from civicgrid.core import caches
 from civicgrid.demo import registry
 from civicgrid.demo.accounts import account_table
 from civicgrid.demo.city import DEFAULT_SCALE, DEFAULT_SEED, SCALES
@@ -68,6 +69,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     step.cleanup(ctx)
             DemoRun.objects.all().delete()
+            caches.clear_all()
             run = None
         elif run is None and Area.objects.exists():
             raise CommandError(
@@ -105,6 +107,9 @@ class Command(BaseCommand):
         for step in steps:
             if step.name in run.steps or (only and step.name not in only):
                 continue
+            # The steps write in bulk (COPY, raw deletes): no signal tells this process's caches
+            # (grid and address indexes, catalogues) that the rows they hold have changed.
+            caches.clear_all()
             with transaction.atomic():
                 step.generate(ctx)
                 run.steps = [*run.steps, step.name]
