@@ -206,7 +206,7 @@ class Server:
                 if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
                     return pid
             except OSError:
-                pass
+                pass  # the process ended between listing and reading: not the one we look for
         return None
 
     def stop(self) -> None:
@@ -297,7 +297,7 @@ class Statements:
                 conn.execute("SELECT count(*) FROM pg_stat_statements")
             self.available = True
         except psycopg.Error:
-            pass
+            pass  # not loaded on this server: the bench prints no statement counts (self.available stays False)
 
     def reset(self) -> None:
         if self.available:

@@ -13,7 +13,6 @@ worker proposes them to the community's Party branch (services.clusters).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from civicgrid.areas.models import Area
+from civicgrid.core.geo import bounding_box, distance_m
 
 from .models import Case, Category, ClusterRule
 from .workflow import OPEN_STATES, State
@@ -76,14 +76,6 @@ def window_for(category: Category | None) -> int:
     return _inherited(category, "duplicate_days", DEFAULT_DAYS)
 
 
-def metres_between(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(min(1.0, math.sqrt(h)))
-
-
 @dataclass
 class Duplicate:
     case: Case
@@ -121,9 +113,8 @@ def find_duplicates(
     since = now - timedelta(days=window_for(category))
     place = Q(pk__in=[])
     if lng is not None and lat is not None:
-        dlat = metres / 111_320.0
-        dlng = metres / (111_320.0 * max(math.cos(math.radians(float(lat))), 0.01))
-        place |= Q(lng__range=(lng - dlng, lng + dlng), lat__range=(lat - dlat, lat + dlat))
+        lngs, lats = bounding_box(lng, lat, metres)
+        place |= Q(lng__range=lngs, lat__range=lats)
     if building_id:
         place |= Q(building_id=building_id)
     if unit_id:
@@ -152,7 +143,7 @@ def find_duplicates(
         reasons: list[str] = []
         distance = None
         if lng is not None and lat is not None and c.lng is not None and c.lat is not None:
-            distance = metres_between(lng, lat, c.lng, c.lat)
+            distance = distance_m(lng, lat, c.lng, c.lat)
             if distance <= metres:
                 reasons.append("near")
         same_top = top is not None and c.top_category_id == top

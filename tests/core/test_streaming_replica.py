@@ -96,7 +96,7 @@ class Cluster:
             try:
                 self.pg_ctl(data, "stop", "-m", "immediate")
             except (RuntimeError, subprocess.TimeoutExpired):
-                pass
+                pass  # already stopped (a test stopped the replica on purpose)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -153,7 +153,7 @@ def cluster(django_db_blocker):
                 try:
                     connections[alias].close()
                 except DatabaseError:
-                    pass
+                    pass  # its server is gone already; closing is all that was asked
                 del connections[alias]
                 del connections.settings[alias]
         cluster.stop()

@@ -4,7 +4,6 @@ of the staff search and the API.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -12,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
+from civicgrid.core.geo import bounding_box
 from civicgrid.people.models import Department
 
 from ..models import (
@@ -66,12 +66,8 @@ def find_possible_duplicates(
     if address.strip():
         place |= Q(address=address.strip())
     if lng is not None and lat is not None:
-        dlat = metres / 111_320.0
-        dlng = metres / (111_320.0 * max(math.cos(math.radians(float(lat))), 0.01))
-        near = Q(
-            lng__range=(float(lng) - dlng, float(lng) + dlng),
-            lat__range=(float(lat) - dlat, float(lat) + dlat),
-        )
+        lngs, lats = bounding_box(lng, lat, metres)
+        near = Q(lng__range=lngs, lat__range=lats)
         place |= near if cat is None else near & Q(top_category_id=cat.top_id)
     if grid is not None and cat is not None:
         place |= Q(grid_id=grid.pk if isinstance(grid, Area) else int(grid), category_id=cat.pk)

@@ -1,6 +1,6 @@
 """civicgrid history_partitions [--ensure] [--archive-before YYYY-MM --to DIR [--keep]]
 
-Lists the case history's monthly partitions (PostgreSQL) with their rows; --ensure creates the months
+Lists the case history's monthly partitions (PostgreSQL) with their estimated rows; --ensure creates the months
 ahead (the worker does it daily); --archive-before writes every month before the given one to
 DIR/NAME.dump with pg_dump, checks the file and drops the partition (--keep leaves it detached)."""
 
