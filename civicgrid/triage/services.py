@@ -385,14 +385,7 @@ def confirm(case: Case | int, rank: int, *, by, expected_version: int | None = N
     )
     if row is None:
         raise ValidationError(_("This suggestion no longer exists; reload the case."))
-    try:
-        return _confirm(case_id, row, rank, by=by, expected_version=expected_version)
-    except Case.DoesNotExist:
-        # cases' row lock (SELECT … FOR UPDATE joined to the category) finds no row when another
-        # dispatcher re-categorised the case in the meantime: that is a conflict, not a missing case.
-        if Case.objects.filter(pk=case_id).exists():
-            raise cases_services.CaseConflict() from None
-        raise
+    return _confirm(case_id, row, rank, by=by, expected_version=expected_version)
 
 
 def _confirm(case_id: int, row: Suggestion, rank: int, *, by, expected_version: int | None) -> Case:

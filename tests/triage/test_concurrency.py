@@ -38,7 +38,9 @@ def test_two_dispatchers_confirming_at_once_one_wins(city, people, cats, rule, r
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 1 and isinstance(lost[0], CaseConflict)
     case.refresh_from_db()
-    assert case.state == State.DISPATCHED and case.version == 2
+    # Which suggestion wins is the race's: one with a department dispatches, one without registers.
+    assert case.state == won[0].state and case.state in (State.DISPATCHED, State.REGISTERED)
+    assert case.version == 2
     assert Decision.objects.filter(case=case).count() == 1
 
 
