@@ -228,8 +228,17 @@ class CaseQuerySet(models.QuerySet):
 
 
 class Case(JurisdictionModel):
-    """A case (事件/工单): anything a resident, grid worker, hotline or petition raises."""
+    """A case (事件/工单): anything a resident, grid worker, hotline or petition raises.
 
+    On PostgreSQL the table is partitioned by ranges of the case number, which grows with time
+    (migration 0009, cases/partitions.py); there the two unique constraints below are kept as
+    PostgreSQL allows on a partitioned table: the client key in a side table filled by a trigger
+    (globally unique), the follow token per partition (random, and derived from the client key
+    where there is one)."""
+
+    # Scoped by district like every row, but looked up with the area's path: a plain index, no
+    # pattern index (never searched by prefix).
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=12)
     # Unique through Meta.constraints (so PostgreSQL gets no extra pattern index: never searched by prefix).
     follow_token_hash = models.CharField(_("follow link (hashed)"), max_length=64, editable=False)
     client_key = models.CharField(_("client key"), max_length=80, null=True, blank=True)
@@ -241,7 +250,11 @@ class Case(JurisdictionModel):
     )
     # Denormalised for the rollups: the top-level category.
     top_category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("top category")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read only by the rollups, month by month
+        verbose_name=_("top category"),
     )
     grid = models.ForeignKey(
         Area,
@@ -284,6 +297,7 @@ class Case(JurisdictionModel):
         null=True,
         blank=True,
         related_name="reported_cases",
+        db_index=False,  # a partial index (Meta): most cases have no account behind them
         verbose_name=_("reported by"),
     )
     reporter = models.ForeignKey(
@@ -292,6 +306,7 @@ class Case(JurisdictionModel):
         null=True,
         blank=True,
         related_name="cases",
+        db_index=False,  # a partial index (Meta)
         verbose_name=_("reporting resident"),
     )
     # Personal data only where the case needs it; masked wherever shown.
@@ -307,6 +322,7 @@ class Case(JurisdictionModel):
         null=True,
         blank=True,
         related_name="lead_cases",
+        db_index=False,  # case_department_state leads with it
         verbose_name=_("lead department"),
     )
     assisting = models.ManyToManyField(
@@ -359,6 +375,7 @@ class Case(JurisdictionModel):
         null=True,
         blank=True,
         related_name="duplicates",
+        db_index=False,  # a partial index (Meta): few cases are merged
         verbose_name=_("merged into"),
     )
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
@@ -382,6 +399,11 @@ class Case(JurisdictionModel):
             models.Index(fields=["state", "path"], name="case_state_path"),
             models.Index(fields=["department", "state"], name="case_department_state"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
+            models.Index(fields=["jurisdiction"], name="case_jurisdiction"),
+            # Foreign keys that most cases leave empty: index only the rows that have one.
+            models.Index(fields=["reporter_user"], name="case_reporter_user", condition=Q(reporter_user__isnull=False)),
+            models.Index(fields=["reporter"], name="case_reporter", condition=Q(reporter__isnull=False)),
+            models.Index(fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)),
             # The sweep's indexes: each covers exactly the rows a sweep step looks at.
             models.Index(fields=["level_due"], name="case_sweep_level", condition=SWEEP_LEVEL),
             models.Index(fields=["remind_at"], name="case_sweep_remind", condition=SWEEP_REMIND),

@@ -1,9 +1,16 @@
-"""The case history's monthly partitions on PostgreSQL (migration 0007 made the table partitioned).
+"""The partitions of the case tables on PostgreSQL; on other databases each is one plain table and
+everything here does nothing.
 
-`ensure()` creates the months ahead (the worker runs it daily) and gives a month of its own to rows the
-default partition caught; `archive()` detaches the months before a date, writes each to a pg_dump file,
-checks the file and drops the partition — never a month that holds history of a case still open. On
-other databases the history is one plain table and both do nothing.
+History (migration 0007): monthly partitions of `at`. `ensure()` creates the months ahead (the worker
+runs it daily) and gives a month of its own to rows the default partition caught; `archive()` detaches
+the months before a date, writes each to a pg_dump file, checks the file and drops the partition —
+never a month that holds history of a case still open.
+
+Cases (migration 0009): ranges of the case number, which one sequence hands out in time order, so a
+range is a stretch of time (`case_ranges()` gives each one's first and last report). `ensure_case_ranges()`
+keeps CASE_RANGES_AHEAD empty ranges ahead of the sequence (daily, with the months). A range is not
+archived here: twenty tables refer to cases by number, and PostgreSQL refuses to detach a range
+while any row refers to it.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ TABLE = "cases_caseevent"
 COLUMN = "at"
 MONTHS_AHEAD = 3
 ENSURE_EVERY = 24 * 3600
+CASE_TABLE = "cases_case"
+CASE_RANGE = 2_000_000  # numbers per range: migration 0009's RANGE_SIZE (30 ranges for 60 million cases)
+CASE_RANGES_AHEAD = 2  # at a province's 33,000 cases a day, two ranges last four months
 
 
 class PartitionError(Exception):
@@ -231,6 +241,87 @@ def archive(before: date, to: Path, *, by=None, drop: bool = True) -> list[dict]
     return done
 
 
+@dataclass(frozen=True)
+class CaseRange:
+    name: str
+    first: int | None  # the range's first case number; None: the default partition
+    end: int | None  # one past its last
+    rows: int  # an estimate from the planner's statistics
+    reported_from: datetime | None  # its first and last report (None while empty)
+    reported_to: datetime | None
+
+
+def cases_enabled() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)", [CASE_TABLE])
+        return cursor.fetchone() is not None
+
+
+def _case_range_name(k: int) -> str:
+    return f"{CASE_TABLE}_r{k:05d}"
+
+
+def case_ranges() -> list[CaseRange]:
+    """Every range of cases, lowest numbers first, the default last, with its dates of report (each an
+    end of the range's own reported_at index: no range is read whole)."""
+    if not cases_enabled():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, greatest(c.reltuples, 0)::bigint FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
+            [CASE_TABLE],
+        )
+        found = []
+        for name, rows in cursor.fetchall():
+            cursor.execute(f'SELECT min(reported_at), max(reported_at) FROM "{name}"')
+            first_report, last_report = cursor.fetchone()
+            if name == f"{CASE_TABLE}_default":
+                found.append(CaseRange(name, None, None, rows, first_report, last_report))
+            else:
+                k = int(name.rsplit("_r", 1)[1])
+                found.append(CaseRange(name, k * CASE_RANGE, (k + 1) * CASE_RANGE, rows, first_report, last_report))
+    return sorted(found, key=lambda r: (r.first is None, r.first or 0))
+
+
+@transaction.atomic
+def ensure_case_ranges(*, ahead: int = CASE_RANGES_AHEAD) -> list[str]:
+    """Create the ranges missing up to `ahead` ranges past the highest number handed out. Cases the
+    default partition caught (numbers past the last range, if the job did not run for weeks) stay
+    there: other tables refer to them, so PostgreSQL would not let the default be detached to move
+    them; no range is made over their numbers. Returns the names made."""
+    if not cases_enabled():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT min(id), max(id) FROM "{CASE_TABLE}_default"')
+        caught_low, caught_high = cursor.fetchone()
+        cursor.execute(
+            "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')), 0)", [CASE_TABLE]
+        )
+        top = max(cursor.fetchone()[0], caught_high or 0)
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass",
+            [CASE_TABLE],
+        )
+        have = {name for (name,) in cursor.fetchall()}
+        wanted = [
+            k
+            for k in range(top // CASE_RANGE + 1 + ahead)
+            if _case_range_name(k) not in have
+            and not (caught_low is not None and k * CASE_RANGE <= caught_high and (k + 1) * CASE_RANGE > caught_low)
+        ]
+        for k in wanted:
+            cursor.execute(
+                f'CREATE TABLE "{_case_range_name(k)}" PARTITION OF "{CASE_TABLE}" FOR VALUES FROM (%s) TO (%s)',
+                [k * CASE_RANGE, (k + 1) * CASE_RANGE],
+            )
+    return [_case_range_name(k) for k in wanted]
+
+
 @outbox.periodic(ENSURE_EVERY, name="cases.partitions")
 def _ensure_daily() -> None:
     ensure()
+    ensure_case_ranges()

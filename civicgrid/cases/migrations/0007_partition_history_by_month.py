@@ -44,7 +44,7 @@ def _definitions(cursor, table: str) -> tuple[list, list]:
     indexes = [(name, ddl) for name, ddl in cursor.fetchall() if not name.endswith("_pkey")]
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f'",
+        "WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0",
         [table],
     )
     return indexes, cursor.fetchall()
