@@ -2,9 +2,11 @@
 
 Duplicates: open cases that are near (the category's `duplicate_metres`, else its parent's, else
 `DEFAULT_METRES`), recent (`duplicate_days`, else `DEFAULT_DAYS`) and similar in text (rapidfuzz
-on normalised text, `TEXT_SIMILAR`), or in the same building or unit (and not about something
-else entirely: `TEXT_RELATED` or the same top category). One query per look-up, over an index
-(reported_at) and a bounding box; the text is compared in process.
+on normalised text, `TEXT_SIMILAR`), or in the same building or unit, or at the same address as
+written (and not about something else entirely: `TEXT_RELATED` or the same top category), or of the
+same category in the same grid. This is the one rule: the resident's phone page, the dispatcher's
+panel, the hotline desk's warning and the API's look-up all ask it. One query per look-up, over an
+index (reported_at) and a bounding box; the text is compared in process.
 
 Clusters: the open and recent cases of one community that read alike (`ClusterRule`: at least
 `min_cases` in `days`, text similarity `similarity`), grouped greedily per top category. The
@@ -81,7 +83,8 @@ class Duplicate:
     case: Case
     similarity: float
     metres: float | None
-    # "near", "same_unit", "same_building", "similar", "same_area" (only the community was known)
+    # "near", "same_unit", "same_building", "same_address", "same_grid" (same category too), "similar",
+    # "same_area" (only the community was known)
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -90,6 +93,7 @@ class Duplicate:
             self.similarity
             + (30 if "same_unit" in self.reasons else 0)
             + (15 if "same_building" in self.reasons else 0)
+            + (10 if "same_address" in self.reasons or "same_grid" in self.reasons else 0)
         )
 
 
@@ -101,6 +105,8 @@ def find_duplicates(
     lat: float | None = None,
     building_id: int | None = None,
     unit_id: int | None = None,
+    address: str = "",
+    grid_id: int | None = None,
     within: str = "",
     exclude: int | None = None,
     public_only: bool = False,
@@ -119,6 +125,11 @@ def find_duplicates(
         place |= Q(building_id=building_id)
     if unit_id:
         place |= Q(unit_id=unit_id)
+    address = (address or "").strip()
+    if address:
+        place |= Q(address=address)
+    if grid_id and category is not None:
+        place |= Q(grid_id=grid_id, category_id=category.pk)
     area_only = bool(within) and lng is None and building_id is None and unit_id is None
     if area_only and category is not None:  # only the community is known: same top category, alike text
         place = Q(top_category_id=category.top_id)
@@ -151,6 +162,10 @@ def find_duplicates(
             reasons.append("same_unit")
         elif building_id and c.building_id == building_id:
             reasons.append("same_building")
+        if address and c.address == address:
+            reasons.append("same_address")
+        if grid_id and category is not None and c.grid_id == grid_id and c.category_id == category.pk:
+            reasons.append("same_grid")
         if sim >= TEXT_SIMILAR:
             reasons.append("similar")
         if area_only and sim >= TEXT_SIMILAR + 10:
@@ -158,7 +173,11 @@ def find_duplicates(
         keep = (
             "same_area" in reasons
             or ("near" in reasons and (sim >= TEXT_SIMILAR or (same_top and sim >= TEXT_RELATED)))
-            or (("same_unit" in reasons or "same_building" in reasons) and (sim >= TEXT_RELATED or same_top))
+            or (
+                any(r in reasons for r in ("same_unit", "same_building", "same_address"))
+                and (sim >= TEXT_RELATED or same_top or not description.strip())
+            )
+            or "same_grid" in reasons
         )
         if keep:
             found.append(

@@ -109,6 +109,26 @@ def test_near_and_far(city, report):
     assert find_duplicates(description="路面大坑", category=road, lng=120.1065, lat=30.2050)  # ~144 m < 200 m
 
 
+def test_the_hotline_desk_and_the_phone_page_ask_one_rule(city, report, cats):
+    lamp = Category.objects.get(code="1603")
+    first = report(description="路灯不亮了", category=lamp, lng=120.1050, lat=30.2050)
+    # The desk's warning uses the category's radius (a street light's 50 m), as the phone page does.
+    assert services.find_possible_duplicates(
+        category=lamp, description="路灯不亮", lng=120.1053, lat=30.2051
+    ) == [first]
+    assert (
+        services.find_possible_duplicates(category=lamp, description="路灯不亮", lng=120.1060, lat=30.2050)
+        == []
+    )
+    # The same address as written, with no point: found by both, for a related report only.
+    at_gate = report(description="小区门口垃圾桶满溢", address="文三路100号门口", unit=None, area=city.grid)
+    assert [d.case for d in find_duplicates(description="垃圾桶满了", address="文三路100号门口")] == [at_gate]
+    assert services.find_possible_duplicates(description="垃圾桶满了", address="文三路100号门口") == [at_gate]
+    assert find_duplicates(description="楼上装修噪音扰民到深夜", address="文三路100号门口") == []
+    # A category in a grid, nothing else known: the desk still warns.
+    assert services.find_possible_duplicates(category=cats.rubbish, grid=city.grid) == [at_gate]
+
+
 def test_recent_and_old(city, report):
     lamp = Category.objects.get(code="1603")
     old = report(description="路灯不亮了", category=lamp, lng=120.1050, lat=30.2050)

@@ -81,8 +81,6 @@ from .new_cases import DESCRIPTION_MAX, IntakeResult, _place, intake, settle_on_
 from .one_statement import _one_statement  # noqa: F401
 from .places import match_for_intake, pick_place
 from .queries import (
-    DUPLICATE_DAYS,
-    DUPLICATE_METRES,
     case_for_token,
     filter_cases,
     find_possible_duplicates,
@@ -135,6 +133,4 @@ __all__ = [
     "match_for_intake",
     "pick_place",
     "DESCRIPTION_MAX",
-    "DUPLICATE_DAYS",
-    "DUPLICATE_METRES",
 ]

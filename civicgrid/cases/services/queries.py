@@ -11,19 +11,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
-from civicgrid.core.geo import bounding_box
 from civicgrid.people.models import Department
 
+from ..duplicates import find_duplicates
 from ..models import (
     Case,
     Category,
     overdue_q,
 )
-from ..workflow import (
-    State,
-)
 from .catalogue import triage
-from .moves import CategoryRef, _now
+from .moves import CategoryRef
 from .new_cases import _hash
 
 
@@ -38,12 +35,6 @@ def get_by_ref(ref: str) -> Case | None:
     return Case.objects.by_ref(ref).first()
 
 
-DUPLICATE_DAYS = 14
-
-
-DUPLICATE_METRES = 150
-
-
 def find_possible_duplicates(
     *,
     category: CategoryRef | None = None,
@@ -52,29 +43,23 @@ def find_possible_duplicates(
     lat: float | None = None,
     grid: Area | int | None = None,
     address: str = "",
-    days: int = DUPLICATE_DAYS,
-    metres: float = DUPLICATE_METRES,
     exclude: int | None = None,
     limit: int = 10,
-) -> QuerySet[Case]:
-    """Open cases that look like this one (the hotline's warning): same category in the same grid,
-    or nearby (within `metres`), or at the same address, reported in the last `days` days."""
-    since = _now() - timedelta(days=days)
-    qs = Case.objects.open().filter(reported_at__gte=since).exclude(state=State.MERGED)
+) -> list[Case]:
+    """Open cases that look like this one (the hotline desk's warning, the API's look-up), best first:
+    the one rule of cases/duplicates.py, with the category read from the text when none is given."""
     cat = triage(description, category) if (category or description) else None
-    place = Q(pk__in=[])
-    if address.strip():
-        place |= Q(address=address.strip())
-    if lng is not None and lat is not None:
-        lngs, lats = bounding_box(lng, lat, metres)
-        near = Q(lng__range=lngs, lat__range=lats)
-        place |= near if cat is None else near & Q(top_category_id=cat.top_id)
-    if grid is not None and cat is not None:
-        place |= Q(grid_id=grid.pk if isinstance(grid, Area) else int(grid), category_id=cat.pk)
-    qs = qs.filter(place)
-    if exclude:
-        qs = qs.exclude(pk=exclude)
-    return qs.select_related("category").order_by("-reported_at")[:limit]
+    found = find_duplicates(
+        description=description,
+        category=cat,
+        lng=lng,
+        lat=lat,
+        address=address,
+        grid_id=grid.pk if isinstance(grid, Area) else (int(grid) if grid else None),
+        exclude=exclude,
+        limit=limit,
+    )
+    return [d.case for d in found]
 
 
 def filter_cases(
