@@ -383,6 +383,9 @@ class Case(JurisdictionModel):
     public = models.BooleanField(_("shown publicly"), default=True)
     # Bumped at every change of the case; an action may name the version it saw (optimistic check).
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The time of its latest history row (Open311's updated_datetime), written with that row, so a
+    # page of cases needs no look-up in the history's partitions.
+    updated_at = models.DateTimeField(_("last changed"), null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 

@@ -97,10 +97,14 @@ STEPS = [
 
 
 def _set_clause(step: Step, now: datetime) -> tuple[str, list]:
-    """SET … for a step's UPDATE (every change bumps the version for the optimistic check)."""
+    """SET … for a step's UPDATE (every change bumps the version for the optimistic check and marks
+    the case changed at the time of its history row)."""
     mark = _dt(now)
     if step.name == "remind":
-        return f"{_q('remind_at')} = NULL, {_q('reminded_at')} = %s, version = version + 1", [mark]
+        return (
+            f"{_q('remind_at')} = NULL, {_q('reminded_at')} = %s, {_q('updated_at')} = %s, version = version + 1",
+            [mark, mark],
+        )
     if step.name == "escalate":
         level_cases, due_cases, params_level, params_due = [], [], [], []
         for level in workflow.CHAIN_LEVELS:
@@ -114,11 +118,11 @@ def _set_clause(step: Step, now: datetime) -> tuple[str, list]:
         sql = (
             f"{_q('level')} = CASE {_q('level')} {' '.join(level_cases)} ELSE {_q('level')} END, "
             f"{_q('level_due')} = (CASE {_q('level')} {' '.join(due_cases)} ELSE NULL END){cast}, "
-            f"{_q('escalated_at')} = %s, version = version + 1"
+            f"{_q('escalated_at')} = %s, {_q('updated_at')} = %s, version = version + 1"
         )
-        return sql, params_level + params_due + [mark]
+        return sql, params_level + params_due + [mark, mark]
     column = "response_overdue_at" if step.name == "overdue_response" else "resolution_overdue_at"
-    return f"{_q(column)} = %s, version = version + 1", [mark]
+    return f"{_q(column)} = %s, {_q('updated_at')} = %s, version = version + 1", [mark, mark]
 
 
 def _escalation_data_sql(source: str) -> str:

@@ -76,7 +76,7 @@ from .loop import (
     supervise,
     verify,
 )
-from .moves import CaseConflict, _emit, _event, _Move, _now, history_row  # noqa: F401
+from .moves import CaseConflict, _emit, _event, _Move, _now, history_row, mark_changed_from_history  # noqa: F401
 from .new_cases import DESCRIPTION_MAX, IntakeResult, _place, intake, settle_on_spot  # noqa: F401
 from .one_statement import _one_statement  # noqa: F401
 from .places import match_for_intake, pick_place
@@ -122,6 +122,7 @@ __all__ = [
     "get_category",
     "categories_by_code",
     "history_row",
+    "mark_changed_from_history",
     "mark_inbox_read",
     "ProposalConflict",
     "accept_proposal",

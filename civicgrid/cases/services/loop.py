@@ -47,6 +47,7 @@ from .moves import (
     _event,
     _level_of,
     _Move,
+    _now,
     _require,
 )
 from .queries import case_for_token
@@ -491,10 +492,12 @@ def merge(duplicates: Iterable[CaseRef], into: CaseRef, by: Actor, *, note: str 
         move.case.level_due = move.case.remind_at = None
         move.finish(note, data={"into": main.pk}, into=main.pk)
     main.version += 1
-    main.save(update_fields=["version"])
+    main.updated_at = _now()  # the merge row below
+    main.save(update_fields=["version", "updated_at"])
     before = rollups.contribution(main)  # the main case's own figures do not change
     _event(
-        main, "merge", by, main.state, main.state, note, public=False, data={"duplicates": ids}, before=before
+        main, "merge", by, main.state, main.state, note, public=False, data={"duplicates": ids}, before=before,
+        at=main.updated_at,
     )
     return main
 

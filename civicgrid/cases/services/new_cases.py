@@ -107,6 +107,7 @@ def _new_case(
         level=level,
         reported_at=now,
         reported_month=rollups.month_of(now),
+        updated_at=now,  # its first history row's time
         public=public,
         **place,
         **fields,

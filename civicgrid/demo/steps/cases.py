@@ -621,6 +621,7 @@ class Year:
             ExtensionRequest.objects.bulk_create(extensions)
             phase.add(_("cases"), len(chunk))
             phase.add(pgettext("demo", "case history"), len(events))
+        services.mark_changed_from_history()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
