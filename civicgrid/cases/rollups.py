@@ -3,10 +3,15 @@
 Grain
 -----
 Cases are counted in the month they were reported (their cohort). Each case adds to one row per
-area node of its ancestry (city, district, street, community, grid; never buildings or units) in
-two tables: `CategoryRollup` (month, area, top-level category) and `DepartmentRollup` (month, area,
-lead department). A figure for any area and any run of months reads at most months × 22 category
-rows (a province-year: 12 × 22), whatever the number of cases. Every row carries its area's
+area node of its ancestry (decision 0060): for the city, district, street and community along it, one
+row in `CategoryRollup` (month, area, top-level category) and one in `DepartmentRollup` (month, area,
+lead department); for its grid, one row in `GridRollup` (month, grid: the totals, no split). Never
+buildings or units. Grids are nine in ten of the nodes, and a grid's month has about twelve cases, so
+splitting them by category and department made the tables nearly as large as the cases; a grid's
+split by category or department is read from its own cases instead (`_from_cases`: the path-prefix
+index, with the same counter sums as the rebuild), a few hundred rows a year. A figure for any
+other area and any run of months reads at most months × (categories or departments) rows, whatever
+the number of cases (five years of a province: 60 × 8 category rows). Every row carries its area's
 jurisdiction (the tenant key: a city's row the city's code), which is part of the rows' unique key.
 
 How the tables stay current
@@ -17,7 +22,7 @@ service that changes a case stores `delta(before, after)` in the CaseEvent it wr
 deltas and adds them to the tables (one upsert per touched row), then clears the flags. The deadline
 sweep, which changes cases in bulk, adds its deltas directly in its own transaction. So the
 tables always equal the sum of `contribution()` over all cases, which is exactly what
-`rebuild()` (command `civicgrid rebuild_rollups`) recomputes from the cases for repair: in SQL,
+`rebuild()` (command `civicgrid rebuild_rollups`) recomputes, all three tables, from the cases for repair: in SQL,
 a month per transaction, with the same counters written as sums over the cases (`_counter_sql`).
 
 Counters (per row; "counted" means neither not accepted nor merged into another case)
