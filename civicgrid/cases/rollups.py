@@ -809,5 +809,5 @@ def breakdown(
         children = list(
             Area.objects.filter(parent_id=area_id, level__in=ROLLUP_LEVELS).only("id", "level", "path")
         )
-        return dict(by_area(children, start, end))
+        return {pk: f for pk, f in by_area(children, start, end).items()}
     raise ValueError(f"unknown breakdown {by!r}")
