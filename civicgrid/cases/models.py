@@ -722,7 +722,9 @@ class RollupCounts(JurisdictionModel):
 
 
 class CategoryRollup(RollupCounts):
-    """Monthly counters per (area node at every level of the case's ancestry) × top category."""
+    """Monthly counters per (area node of the case's ancestry, city down to community) × top category.
+    Grids have no category rows: their monthly totals are in GridRollup, their splits come from the
+    cases (see cases/rollups.py, "Grain")."""
 
     category = models.ForeignKey(
         Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
@@ -744,7 +746,7 @@ class CategoryRollup(RollupCounts):
 
 
 class DepartmentRollup(RollupCounts):
-    """Monthly counters per (area node at every level of the case's ancestry) × lead department."""
+    """Monthly counters per (area node of the case's ancestry, city down to community) × lead department."""
 
     department = models.ForeignKey(
         Department,
@@ -768,6 +770,21 @@ class DepartmentRollup(RollupCounts):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} area {self.area_id} department {self.department_id}"
+
+
+class GridRollup(RollupCounts):
+    """Monthly counters per grid, all categories and departments together (one row a grid a month)."""
+
+    class Meta:
+        verbose_name = _("grid rollup")
+        verbose_name_plural = _("grid rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "month", "jurisdiction"], name="grid_rollup_key"),
+        ]
+        indexes = [models.Index(fields=["month"], name="grid_rollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} grid {self.area_id}"
 
 
 class CaseFollower(JurisdictionModel):

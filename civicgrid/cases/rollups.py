@@ -3,10 +3,15 @@
 Grain
 -----
 Cases are counted in the month they were reported (their cohort). Each case adds to one row per
-area node of its ancestry (city, district, street, community, grid; never buildings or units) in
-two tables: `CategoryRollup` (month, area, top-level category) and `DepartmentRollup` (month, area,
-lead department). A figure for any area and any run of months reads at most months × 22 category
-rows (a province-year: 12 × 22), whatever the number of cases. Every row carries its area's
+area node of its ancestry (decision 0060): for the city, district, street and community along it, one
+row in `CategoryRollup` (month, area, top-level category) and one in `DepartmentRollup` (month, area,
+lead department); for its grid, one row in `GridRollup` (month, grid: the totals, no split). Never
+buildings or units. Grids are nine in ten of the nodes, and a grid's month has about twelve cases, so
+splitting them by category and department made the tables nearly as large as the cases; a grid's
+split by category or department is read from its own cases instead (`_from_cases`: the path-prefix
+index, with the same counter sums as the rebuild), a few hundred rows a year. A figure for any
+other area and any run of months reads at most months × (categories or departments) rows, whatever
+the number of cases (five years of a province: 60 × 8 category rows). Every row carries its area's
 jurisdiction (the tenant key: a city's row the city's code), which is part of the rows' unique key.
 
 How the tables stay current
@@ -17,7 +22,7 @@ service that changes a case stores `delta(before, after)` in the CaseEvent it wr
 deltas and adds them to the tables (one upsert per touched row), then clears the flags. The deadline
 sweep, which changes cases in bulk, adds its deltas directly in its own transaction. So the
 tables always equal the sum of `contribution()` over all cases, which is exactly what
-`rebuild()` (command `civicgrid rebuild_rollups`) recomputes from the cases for repair: in SQL,
+`rebuild()` (command `civicgrid rebuild_rollups`) recomputes, all three tables, from the cases for repair: in SQL,
 a month per transaction, with the same counters written as sums over the cases (`_counter_sql`).
 
 Counters (per row; "counted" means neither not accepted nor merged into another case)
@@ -66,7 +71,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.core import caches
 from civicgrid.core.pooling import require_session
 
-from .models import Case, CaseEvent, CategoryRollup, DepartmentRollup
+from .models import Case, CaseEvent, CategoryRollup, DepartmentRollup, GridRollup
 from .workflow import RUNNING_STATES, Kind, Rating, State
 
 COUNTERS = (
@@ -89,6 +94,8 @@ COUNTERS = (
     "close_seconds",
 )
 ROLLUP_LEVELS = {Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID}
+# The levels with category and department rows; grids have one total row a month (GridRollup).
+SPLIT_LEVELS = ROLLUP_LEVELS - {Level.GRID}
 
 
 def month_of(moment) -> date:
@@ -172,15 +179,15 @@ def delta(before: tuple | None, after: tuple | None) -> list:
 # names a code not yet known.
 
 
-def _load_rollup_areas() -> dict[str, tuple[int, str]]:
-    rows = Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id", "jurisdiction")
-    return {code: (pk, jurisdiction) for code, pk, jurisdiction in rows}
+def _load_rollup_areas() -> dict[str, tuple[int, str, bool]]:
+    rows = Area.objects.filter(level__in=ROLLUP_LEVELS).values_list("code", "id", "jurisdiction", "level")
+    return {code: (pk, jurisdiction, level == Level.GRID) for code, pk, jurisdiction, level in rows}
 
 
 _areas = caches.TimedValue("cases.rollup_areas", _load_rollup_areas, topics=[caches.AREAS])
 
 
-def _rollup_areas() -> dict[str, tuple[int, str]]:
+def _rollup_areas() -> dict[str, tuple[int, str, bool]]:
     return _areas.get()
 
 
@@ -188,14 +195,19 @@ def forget_areas(*args, **kwargs) -> None:
     _areas.clear()
 
 
-def ancestry(path: str) -> list[tuple[int, str]]:
-    """(area id, the area's jurisdiction) of the rollup levels along a path (city … grid)."""
+def ancestry_levels(path: str) -> list[tuple[int, str, bool]]:
+    """(area id, the area's jurisdiction, whether it is a grid) of the rollup levels along a path."""
     codes = [c for c in path.split("/") if c]
     by_code = _rollup_areas()
     if any(c not in by_code for c in codes):  # an area created since the cache was loaded
         forget_areas()
         by_code = _rollup_areas()
     return [by_code[c] for c in codes if c in by_code]
+
+
+def ancestry(path: str) -> list[tuple[int, str]]:
+    """(area id, the area's jurisdiction) of the rollup levels along a path (city … grid)."""
+    return [(pk, jurisdiction) for pk, jurisdiction, _grid in ancestry_levels(path)]
 
 
 def ancestry_ids(path: str) -> list[int]:
@@ -206,12 +218,19 @@ def ancestry_ids(path: str) -> list[int]:
 # --- adding deltas to the tables ---------------------------------------------------------------
 
 
-def _expand(entries) -> tuple[dict, dict]:
-    """Sum entries into per-row deltas for both tables, keyed (month, area id, jurisdiction, dim id)."""
+def _expand(entries) -> tuple[dict, dict, dict]:
+    """Sum entries into per-row deltas for the three tables, keyed (month, area id, jurisdiction[, dim
+    id]): a grid's row has no dimension, the levels above it one row per category and per department."""
     cat_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     dept_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    grid_rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for month, path, category_id, department_id, counters in entries:
-        for area_id, jurisdiction in ancestry(path):
+        for area_id, jurisdiction, is_grid in ancestry_levels(path):
+            if is_grid:
+                grow = grid_rows[(month, area_id, jurisdiction)]
+                for k, v in counters.items():
+                    grow[k] += v
+                continue
             row = cat_rows[(month, area_id, jurisdiction, category_id)]
             for k, v in counters.items():
                 row[k] += v
@@ -219,15 +238,16 @@ def _expand(entries) -> tuple[dict, dict]:
                 drow = dept_rows[(month, area_id, jurisdiction, department_id)]
                 for k, v in counters.items():
                     drow[k] += v
-    return cat_rows, dept_rows
+    return cat_rows, dept_rows, grid_rows
 
 
-def _upsert(model, dim: str, rows: dict) -> None:
+def _upsert(model, dim: str | None, rows: dict) -> None:
     rows = {key: counters for key, counters in rows.items() if any(counters.values())}
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
-    cols = ["month", "area_id", "jurisdiction", f"{dim}_id", *COUNTERS]
+    dims = [f"{dim}_id"] if dim else []
+    cols = ["month", "area_id", "jurisdiction", *dims, *COUNTERS]
     qcols = ", ".join(connection.ops.quote_name(c) for c in cols)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
     placeholders = "(" + ", ".join(["%s"] * len(cols)) + ")"
@@ -240,7 +260,8 @@ def _upsert(model, dim: str, rows: dict) -> None:
                 params += [*key, *(counters.get(c, 0) for c in COUNTERS)]
             cursor.execute(
                 f"INSERT INTO {table} ({qcols}) VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT (area_id, month, {dim}_id, jurisdiction) DO UPDATE SET {updates}",
+                f"ON CONFLICT (area_id, month, {''.join(d + ', ' for d in dims)}jurisdiction) "
+                f"DO UPDATE SET {updates}",
                 params,
             )
         # A row that no case counts any more (a case moved to another department or category) goes,
@@ -248,7 +269,11 @@ def _upsert(model, dim: str, rows: dict) -> None:
         emptied = [key for key, counters in items if counters.get("reported", 0) < 0]
         for start in range(0, len(emptied), 500):
             chunk = emptied[start : start + 500]
-            match = f"(month = %s AND area_id = %s AND jurisdiction = %s AND {dim}_id = %s)"
+            match = (
+                "(month = %s AND area_id = %s AND jurisdiction = %s"
+                + "".join(f" AND {d} = %s" for d in dims)
+                + ")"
+            )
             cursor.execute(
                 f"DELETE FROM {table} WHERE reported = 0 AND ({' OR '.join([match] * len(chunk))})",
                 [v for key in chunk for v in key],
@@ -257,9 +282,10 @@ def _upsert(model, dim: str, rows: dict) -> None:
 
 def apply(entries) -> None:
     """Add delta entries ([month, path, category id, department id, {counter: n}]) to the tables."""
-    cat_rows, dept_rows = _expand(entries)
+    cat_rows, dept_rows, grid_rows = _expand(entries)
     _upsert(CategoryRollup, "category", cat_rows)
     _upsert(DepartmentRollup, "department", dept_rows)
+    _upsert(GridRollup, None, grid_rows)
 
 
 def process_pending(batch: int = 5000) -> int:
@@ -348,6 +374,9 @@ def _counter_sql() -> tuple[list[str], list]:
     return sums, params
 
 
+ROLLUP_MODELS = (CategoryRollup, DepartmentRollup, GridRollup)
+
+
 def _add_months(month: date, n: int) -> date:
     m = month.year * 12 + month.month - 1 + n
     return date(m // 12, m % 12 + 1, 1)
@@ -363,7 +392,7 @@ def _months_to_rebuild() -> list[date]:
         while month <= last:
             months.add(month)
             month = _add_months(month, 1)
-    for model in (CategoryRollup, DepartmentRollup):
+    for model in ROLLUP_MODELS:
         months |= set(model.objects.order_by().values_list("month", flat=True).distinct())
     return sorted(months)
 
@@ -390,7 +419,7 @@ class _Rebuild:
         )
         cursor.execute(
             f"CREATE TEMPORARY TABLE {ANCESTRY} (area_path varchar(255) NOT NULL, area_id {big} NOT NULL, "
-            "jurisdiction varchar(12) NOT NULL, PRIMARY KEY (area_path, area_id))"
+            "jurisdiction varchar(12) NOT NULL, is_grid integer NOT NULL, PRIMARY KEY (area_path, area_id))"
         )
 
     def drop_tables(self, cursor) -> None:
@@ -421,8 +450,8 @@ class _Rebuild:
             CaseEvent.objects.filter(rollup_pending=True, case_id__in=cases.values("id")).update(
                 rollup_pending=False
             )
-            CategoryRollup.objects.filter(month=month).delete()
-            DepartmentRollup.objects.filter(month=month).delete()
+            for model in ROLLUP_MODELS:
+                model.objects.filter(month=month).delete()
             cursor.execute(f"DELETE FROM {GROUPS}", [])
             cut = "(CASE WHEN unit_id IS NULL THEN 0 ELSE 1 END + CASE WHEN building_id IS NULL THEN 0 ELSE 1 END)"
             cursor.execute(
@@ -438,16 +467,19 @@ class _Rebuild:
             self.add_paths(cursor)
             sums = ", ".join(f"SUM(g.{c})" for c in COUNTERS)
             for model, dim, only in (
-                (CategoryRollup, "category_id", ""),
-                (DepartmentRollup, "department_id", "WHERE g.department_id IS NOT NULL"),
+                (CategoryRollup, "category_id", "a.is_grid = 0"),
+                (DepartmentRollup, "department_id", "a.is_grid = 0 AND g.department_id IS NOT NULL"),
+                (GridRollup, None, "a.is_grid = 1"),
             ):
+                dims = f"g.{dim}, " if dim else ""
                 # An area has one jurisdiction: MAX() takes it without grouping by text.
                 cursor.execute(
                     f"INSERT INTO {self.q(model._meta.db_table)} "
-                    f"(jurisdiction, month, area_id, {dim}, {', '.join(COUNTERS)}) "
-                    f"SELECT MAX(a.jurisdiction), %s, a.area_id, g.{dim}, {sums} FROM {GROUPS} g "
+                    f"(jurisdiction, month, area_id, {dim + ', ' if dim else ''}{', '.join(COUNTERS)}) "
+                    f"SELECT MAX(a.jurisdiction), %s, a.area_id, {dims}{sums} FROM {GROUPS} g "
                     f"JOIN {PATHS} p ON p.path = g.path AND p.cut = g.cut "
-                    f"JOIN {ANCESTRY} a ON a.area_path = p.area_path {only} GROUP BY a.area_id, g.{dim}",
+                    f"JOIN {ANCESTRY} a ON a.area_path = p.area_path WHERE {only} "
+                    f"GROUP BY a.area_id{', g.' + dim if dim else ''}",
                     [where_params[0]],
                 )
         return counted
@@ -466,9 +498,11 @@ class _Rebuild:
             paths.append((path, cut, key))
             if key not in self.known:
                 self.known.add(key)
-                ancestors += [(key, area_id, jurisdiction) for area_id, jurisdiction in ancestry(key)]
+                ancestors += [
+                    (key, pk, jurisdiction, int(grid)) for pk, jurisdiction, grid in ancestry_levels(key)
+                ]
         for table, rows in ((PATHS, paths), (ANCESTRY, ancestors)):
-            marks = ", ".join(["%s"] * 3)
+            marks = ", ".join(["%s"] * (3 if table == PATHS else 4))
             for start in range(0, len(rows), 5000):
                 cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[start : start + 5000])
             if rows and connection.vendor == "postgresql":
@@ -592,6 +626,98 @@ def _months(qs, start: date | None, end: date | None):
     return qs
 
 
+def _grouped(qs, key: str) -> dict:
+    """Figures per value of `key` over a rollup queryset, in the key's order."""
+    sums = {f"s_{c}": Sum(c) for c in COUNTERS}
+    out = {}
+    for row in qs.values(key).annotate(**sums).order_by(key):
+        out[row[key]] = Figures({c: int(row[f"s_{c}"] or 0) for c in COUNTERS})
+    return out
+
+
+def _category_id(category) -> int | None:
+    if category is None:
+        return None
+    return category if isinstance(category, int) else (category.parent_id or category.pk)
+
+
+def _department_id(department) -> int | None:
+    if department is None:
+        return None
+    return department if isinstance(department, int) else department.pk
+
+
+def _node(area: Area | int) -> tuple[int, bool, str]:
+    """(id, whether it is a grid, path) of an area given as an Area or an id."""
+    if isinstance(area, Area):
+        return area.pk, area.level == Level.GRID, area.path
+    row = Area.objects.filter(pk=int(area)).values_list("level", "path").first()
+    if row is None:
+        return int(area), False, ""
+    return int(area), row[0] == Level.GRID, row[1]
+
+
+def _like_prefix(path: str) -> str:
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _from_cases(
+    path: str,
+    start: date | None,
+    end: date | None,
+    *,
+    category_id: int | None = None,
+    department_id: int | None = None,
+    by: str | None = None,
+) -> dict:
+    """Figures of the cases under one grid, summed in SQL with the rebuild's own counter sums (so they
+    equal the sum of contribution() over those cases), optionally grouped by a column of the cases.
+
+    A grid holds a few hundred cases a year: the path-prefix index finds them, and the report-time
+    bounds (a day of margin either side, as the rebuild) let PostgreSQL skip partitions of other months.
+    """
+    ops = connection.ops
+    sums, params = _counter_sql()
+    where = ["path LIKE %s ESCAPE '\\'"]
+    where_params: list = [_like_prefix(path)]
+    tz = timezone.get_default_timezone()
+    if start:
+        first = date(start.year, start.month, 1)
+        where.append("reported_month >= %s AND reported_at >= %s")
+        lo = datetime(first.year, first.month, 1, tzinfo=tz) - timedelta(days=1)
+        where_params += [ops.adapt_datefield_value(first), ops.adapt_datetimefield_value(lo)]
+    if end:
+        last = date(end.year, end.month, 1)
+        nxt = _add_months(last, 1)
+        hi = datetime(nxt.year, nxt.month, 1, tzinfo=tz) + timedelta(days=1)
+        where.append("reported_month <= %s AND reported_at < %s")
+        where_params += [ops.adapt_datefield_value(last), ops.adapt_datetimefield_value(hi)]
+    if category_id is not None:
+        where.append("top_category_id = %s")
+        where_params.append(category_id)
+    if department_id is not None:
+        where.append("department_id = %s")
+        where_params.append(department_id)
+    if by == "department_id":
+        where.append("department_id IS NOT NULL")  # as DepartmentRollup: cases with a lead department
+    select = f"{by}, " if by else ""
+    group = f" GROUP BY {by} ORDER BY {by}" if by else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select}{', '.join(sums)} FROM {connection.ops.quote_name(Case._meta.db_table)} "
+            f"WHERE {' AND '.join(where)}{group}",
+            [*params, *where_params],
+        )
+        rows = cursor.fetchall()
+    out = {}
+    for row in rows:
+        key, values = (row[0], row[1:]) if by else (None, row)
+        counts = {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)}
+        if counts["reported"] or not by:
+            out[key] = Figures(counts)
+    return out
+
+
 def figures(
     area: Area | int,
     *,
@@ -601,44 +727,87 @@ def figures(
     department=None,
 ) -> Figures:
     """Figures for an area (any level down to grid) over the months from `start` to `end`
-    (inclusive, by month of report), optionally for one top-level category or one department."""
-    area_id = area.pk if isinstance(area, Area) else int(area)
-    qs: QuerySet[CategoryRollup] | QuerySet[DepartmentRollup]
-    if department is not None:
-        qs = DepartmentRollup.objects.filter(area_id=area_id, department=department)
+    (inclusive, by month of report), optionally for one top-level category or one department.
+
+    A grid's totals come from GridRollup; a grid's figures for one category or department from its
+    cases (a grid has no split rows); every other level from CategoryRollup or DepartmentRollup."""
+    area_id, is_grid, path = _node(area)
+    cat_id, dept_id = _category_id(category), _department_id(department)
+    qs: QuerySet[CategoryRollup] | QuerySet[DepartmentRollup] | QuerySet[GridRollup]
+    if is_grid:
+        if cat_id is None and dept_id is None:
+            return Figures(_sum(_months(GridRollup.objects.filter(area_id=area_id), start, end)))
+        return _from_cases(path, start, end, category_id=cat_id, department_id=dept_id)[None]
+    if dept_id is not None:
+        qs = DepartmentRollup.objects.filter(area_id=area_id, department_id=dept_id)
     else:
         by_category = CategoryRollup.objects.filter(area_id=area_id)
-        if category is not None:
-            cat_id = category if isinstance(category, int) else (category.parent_id or category.pk)
+        if cat_id is not None:
             by_category = by_category.filter(category_id=cat_id)
         qs = by_category
     return Figures(_sum(_months(qs, start, end)))
+
+
+def by_area(
+    areas,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    category=None,
+    department=None,
+) -> dict[int, Figures]:
+    """Figures of each of several areas (Area objects of the rollup levels), optionally for one category
+    or one department; an area with no case in the period is left out. One query per table for the
+    levels above grids and for the grids' totals; one query per grid for a grid's category or
+    department figures (from its cases)."""
+    cat_id, dept_id = _category_id(category), _department_id(department)
+    grids = [a for a in areas if a.level == Level.GRID]
+    others = [a.pk for a in areas if a.level != Level.GRID]
+    out: dict[int, Figures] = {}
+    if others:
+        qs: QuerySet[CategoryRollup] | QuerySet[DepartmentRollup]
+        if dept_id is not None:
+            qs = DepartmentRollup.objects.filter(area_id__in=others, department_id=dept_id)
+        else:
+            qs = CategoryRollup.objects.filter(area_id__in=others)
+            if cat_id is not None:
+                qs = qs.filter(category_id=cat_id)
+        out.update(_grouped(_months(qs, start, end), "area_id"))
+    if grids and cat_id is None and dept_id is None:
+        out.update(
+            _grouped(
+                _months(GridRollup.objects.filter(area_id__in=[g.pk for g in grids]), start, end), "area_id"
+            )
+        )
+    elif grids:
+        for grid in grids:
+            found = _from_cases(grid.path, start, end, category_id=cat_id, department_id=dept_id)[None]
+            if found.reported:
+                out[grid.pk] = found
+    return dict(sorted(out.items()))
 
 
 def breakdown(
     area: Area | int, *, by: str, start: date | None = None, end: date | None = None
 ) -> dict[int | str, Figures]:
     """Figures for an area split by "category", "department", "month" or "child" (child areas)."""
-    area_id = area.pk if isinstance(area, Area) else int(area)
-    sums = {c: Sum(c) for c in COUNTERS}
+    area_id, is_grid, path = _node(area)
     if by == "department":
-        rows = _months(DepartmentRollup.objects.filter(area_id=area_id), start, end).values("department_id")
-        key = "department_id"
-    elif by == "category":
-        rows = _months(CategoryRollup.objects.filter(area_id=area_id), start, end).values("category_id")
-        key = "category_id"
-    elif by == "month":
-        rows = _months(CategoryRollup.objects.filter(area_id=area_id), start, end).values("month")
-        key = "month"
-    elif by == "child":
-        child_ids = list(
-            Area.objects.filter(parent_id=area_id, level__in=ROLLUP_LEVELS).values_list("id", flat=True)
+        if is_grid:
+            return _from_cases(path, start, end, by="department_id")
+        return _grouped(
+            _months(DepartmentRollup.objects.filter(area_id=area_id), start, end), "department_id"
         )
-        rows = _months(CategoryRollup.objects.filter(area_id__in=child_ids), start, end).values("area_id")
-        key = "area_id"
-    else:
-        raise ValueError(f"unknown breakdown {by!r}")
-    out = {}
-    for row in rows.annotate(**{f"s_{c}": sums[c] for c in COUNTERS}).order_by(key):
-        out[row[key]] = Figures({c: int(row[f"s_{c}"] or 0) for c in COUNTERS})
-    return out
+    if by == "category":
+        if is_grid:
+            return _from_cases(path, start, end, by="top_category_id")
+        return _grouped(_months(CategoryRollup.objects.filter(area_id=area_id), start, end), "category_id")
+    if by == "month":
+        model = GridRollup if is_grid else CategoryRollup
+        return _grouped(_months(model.objects.filter(area_id=area_id), start, end), "month")
+    if by == "child":
+        children = list(
+            Area.objects.filter(parent_id=area_id, level__in=ROLLUP_LEVELS).only("id", "level", "path")
+        )
+        return {pk: f for pk, f in by_area(children, start, end).items()}
+    raise ValueError(f"unknown breakdown {by!r}")

@@ -14,7 +14,7 @@ from datetime import datetime, time
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups, workflow
-from civicgrid.cases.models import Case, CaseEvent, CategoryRollup
+from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.access import signed_in_view
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.deliberation.models import Topic
@@ -134,12 +134,8 @@ def _league(area: Area, period) -> list[dict]:
 
 
 def _heat(area: Area, children: list[Area], period, category_id: int | None) -> dict[str, tuple[str, str]]:
-    qs = CategoryRollup.objects.filter(
-        area_id__in=[c.pk for c in children], month__gte=period.start, month__lte=period.end
-    )
-    if category_id:
-        qs = qs.filter(category_id=category_id)
-    sums = dict(qs.values_list("area_id").annotate(n=Sum("reported")).values_list("area_id", "n"))
+    found = rollups.by_area(children, period.start, period.end, category=category_id or None)
+    sums = {pk: f.reported for pk, f in found.items()}
     top = max(sums.values(), default=0)
     fills = {}
     for child in children:

@@ -183,8 +183,9 @@ def build(
 ) -> Report:
     """The figures of an area for a period, with its child areas, departments, categories and months.
 
-    Filtered by a category or a department, the child table is read per child (a street has tens of
-    communities, a community about ten grids); the other tables have no such split in the rollups.
+    Filtered by a category or a department, the child table is read from the same split (for a
+    community's grids: from each grid's cases, a community has about ten grids); the other tables have
+    no such split in the rollups.
     """
     start, end = period.start, period.end
     summary = rollups.figures(area, start=start, end=end, category=category, department=department)
@@ -194,10 +195,7 @@ def build(
     if category is None and department is None:
         by_child = rollups.breakdown(area, by="child", start=start, end=end)
     else:
-        by_child = {
-            c.pk: rollups.figures(c, start=start, end=end, category=category, department=department)
-            for c in children
-        }
+        by_child = rollups.by_area(children, start, end, category=category, department=department)
     report.children = [
         Row(c.pk, c.name, by_child.get(c.pk) or rollups.Figures(dict(EMPTY)), code=c.code) for c in children
     ]

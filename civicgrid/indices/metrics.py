@@ -18,7 +18,6 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups
-from civicgrid.cases.models import CategoryRollup
 from civicgrid.deliberation.models import TopicRollup
 from civicgrid.mediation.models import DisputeRollup
 from civicgrid.volunteering.models import Metric as VolunteeringMetric
@@ -39,18 +38,10 @@ class Source:
 
 
 def _cases(areas: list[Area], start: date, end: date) -> dict[int, dict[str, float | None]]:
-    ids = [a.pk for a in areas]
-    sums = {c: Sum(c) for c in rollups.COUNTERS}
-    rows = (
-        CategoryRollup.objects.filter(area_id__in=ids, month__gte=start, month__lte=end)
-        .values("area_id")
-        .annotate(**sums)
-    )
-    found = {r["area_id"]: r for r in rows}
+    found = rollups.by_area(areas, start, end)
     out: dict[int, dict[str, float | None]] = {}
     for area in areas:
-        row = found.get(area.pk, {})
-        figures = rollups.Figures({c: int(row.get(c) or 0) for c in rollups.COUNTERS})
+        figures = found.get(area.pk) or rollups.Figures(dict.fromkeys(rollups.COUNTERS, 0))
         out[area.pk] = {k: v for k, v in figures.as_dict().items()}
     return out
 

@@ -18,6 +18,7 @@ from civicgrid.cases.models import (
     DepartmentRollup,
     DispatchRule,
     ExtensionRequest,
+    GridRollup,
     InboxMessage,
     SupervisionOrder,
 )
@@ -69,7 +70,7 @@ def test_every_rollup_row_carries_its_areas_own_jurisdiction(city, people, repor
     def rows():
         return {
             (model.__name__, area.code): jurisdiction
-            for model in (CategoryRollup, DepartmentRollup)
+            for model in (CategoryRollup, DepartmentRollup, GridRollup)
             for area, jurisdiction in (
                 (row.area, row.jurisdiction) for row in model.objects.select_related("area")
             )
@@ -77,11 +78,12 @@ def test_every_rollup_row_carries_its_areas_own_jurisdiction(city, people, repor
 
     incremental = rows()
     assert incremental[("CategoryRollup", "330100")] == "330100"  # the city's row: both districts' cases
-    assert incremental[("CategoryRollup", "330106001001001")] == "330106"
-    assert incremental[("CategoryRollup", "330108001001001")] == "330108"
+    assert incremental[("CategoryRollup", "330106001001")] == "330106"
+    assert incremental[("GridRollup", "330106001001001")] == "330106"
+    assert incremental[("GridRollup", "330108001001001")] == "330108"
     assert incremental[("DepartmentRollup", "330106001")] == "330106"
     assert rollups.figures(city.city).reported == 2
-    for model in (CategoryRollup, DepartmentRollup):
+    for model in (CategoryRollup, DepartmentRollup, GridRollup):
         for row in model.objects.select_related("area"):
             assert row.jurisdiction == row.area.jurisdiction
     rollups.rebuild()

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from civicgrid.areas.models import Level
 from civicgrid.areas.services import create_area
 from civicgrid.cases import rollups, services, sweeps
-from civicgrid.cases.models import Case, CaseEvent, CategoryRollup, DepartmentRollup
+from civicgrid.cases.models import Case, CaseEvent, CategoryRollup, DepartmentRollup, GridRollup
 
 from .conftest import at
 
@@ -24,6 +24,7 @@ def snapshot():
     return (
         sorted(CategoryRollup.objects.values_list(*KEYS, "category_id", *rollups.COUNTERS)),
         sorted(DepartmentRollup.objects.values_list(*KEYS, "department_id", *rollups.COUNTERS)),
+        sorted(GridRollup.objects.values_list(*KEYS, *rollups.COUNTERS)),
     )
 
 
@@ -126,12 +127,15 @@ def test_close_times_count_whole_seconds_as_the_incremental_upkeep_does(city, ma
 
 def test_a_row_that_no_case_counts_any_more_goes(city, cats, many):
     # "moved" went from the lead department to another and from 城市管理 to 环境卫生: its grid's
-    # rows for the first department and category are gone, not left at zero.
-    assert not DepartmentRollup.objects.filter(area=city.grid_x, department=city.dept).exists()
-    assert not CategoryRollup.objects.filter(area=city.grid_x, category=cats.city_top).exists()
-    assert CategoryRollup.objects.get(area=city.grid_x).category_id == cats.rubbish.parent_id
-    assert not DepartmentRollup.objects.filter(reported=0).exists()
-    assert not CategoryRollup.objects.filter(reported=0).exists()
+    # figures for the first department and category are gone, and no row is left at zero.
+    assert rollups.figures(city.grid_x, department=city.dept).reported == 0
+    assert rollups.figures(city.grid_x, category=cats.city_top).reported == 0
+    assert list(rollups.breakdown(city.grid_x, by="category")) == [cats.rubbish.parent_id]
+    assert GridRollup.objects.get(area=city.grid_x).reported == 1
+    assert not CategoryRollup.objects.filter(area__level=Level.GRID).exists()
+    assert not DepartmentRollup.objects.filter(area__level=Level.GRID).exists()
+    for model in (CategoryRollup, DepartmentRollup, GridRollup):
+        assert not model.objects.filter(reported=0).exists()
     assert rollups.figures(city.street, department=city.dept2).reported == 2
 
 

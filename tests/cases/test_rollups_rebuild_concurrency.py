@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from civicgrid.cases import rollups, services
-from civicgrid.cases.models import CategoryRollup, DepartmentRollup
+from civicgrid.cases.models import CategoryRollup, DepartmentRollup, GridRollup
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,6 +26,7 @@ def snapshot():
     return (
         sorted(CategoryRollup.objects.values_list(*keys, "category_id", *rollups.COUNTERS)),
         sorted(DepartmentRollup.objects.values_list(*keys, "department_id", *rollups.COUNTERS)),
+        sorted(GridRollup.objects.values_list(*keys, *rollups.COUNTERS)),
     )
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import translation
 
 from civicgrid.cases import rollups, services, sweeps
-from civicgrid.cases.models import Case, CaseEvent, CategoryRollup, InboxMessage, SupervisionOrder
+from civicgrid.cases.models import Case, CaseEvent, GridRollup, InboxMessage, SupervisionOrder
 from civicgrid.cases.workflow import CaseLevel, State, action_label
 from civicgrid.core import outbox
 
@@ -104,7 +104,7 @@ def test_overdue_counts_in_the_rollups_until_closed(city, people, report):
     f = rollups.figures(city.street)
     assert f.overdue_open == 0 and f.closed == 1 and f.closed_on_time == 0
     assert f.on_time_rate == 0.0
-    assert CategoryRollup.objects.filter(area=city.grid).get().closed == 1
+    assert GridRollup.objects.filter(area=city.grid).get().closed == 1
 
 
 def test_a_reminder_comes_at_the_start_of_the_last_fifth(city, people, report):
