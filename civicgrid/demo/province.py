@@ -607,7 +607,10 @@ def _recreate_indexes(write) -> None:
         for name, definition in cursor.fetchall():
             t = time.perf_counter()
             with transaction.atomic():
-                cursor.execute(re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", definition))
+                # pg_indexes writes a partitioned table's index `ON ONLY` (not built on the
+                # partitions); recreated, it must cover them all.
+                definition = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", definition)
+                cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
                 cursor.execute(f"DELETE FROM {T_INDEX} WHERE name = %s", [name])
             write(_("Recreated index %(name)s in %(s).1f s.") % {"name": name, "s": time.perf_counter() - t})
         cursor.execute(f"DROP TABLE {T_INDEX}")
