@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, GridKind, Level
 from civicgrid.cases import partitions, rollups, sweeps
 from civicgrid.cases.models import Case, CaseEvent, Category, ExtensionRequest, SupervisionOrder
+from civicgrid.core import caches
 from civicgrid.core.bulk import BulkLoader
 from civicgrid.demo.city import STREET_DEPARTMENTS
 from civicgrid.demo.models import DemoRun
@@ -210,6 +211,7 @@ def load(write, size: Size, seed: int, stop_after: int | None = None) -> dict[st
     # Shifted back by weeks, open cases carry deadlines long past: the first sweep catches up as a
     # deployment's worker would have, so that the database is left as the worker keeps it.
     t = time.perf_counter()
+    caches.clear_all()  # rows went in by SQL: this process's area caches may hold an earlier tree
     swept, _rounds = sweeps.sweep_all()
     write(_("Deadline sweep caught up in %(s).1f s: %(counts)s") % {"s": time.perf_counter() - t, "counts": swept})
     t = time.perf_counter()
