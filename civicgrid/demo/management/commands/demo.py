@@ -28,10 +28,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
-            choices=list(SCALES),
+            choices=[*SCALES, "province"],
             default=DEFAULT_SCALE,
             help="tiny (tests), small (a street, 40 grids), medium (a district, 300 grids), "
-            "city (10,000 grids, 3 million households; meant for PostgreSQL). Default: small.",
+            "city (10,000 grids, 3 million households; meant for PostgreSQL), province (11 cities, "
+            "85,000 grids, five years of cases; PostgreSQL only). Default: small.",
         )
         parser.add_argument(
             "--rebuild",
@@ -40,6 +41,25 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same city)."
+        )
+        parser.add_argument(
+            "--fraction",
+            type=float,
+            default=1.0,
+            help="Province scale: load this share of the province (streets, grids and cases). Default: 1.",
+        )
+        parser.add_argument(
+            "--years", type=float, default=5.0, help="Province scale: years of cases to load. Default: 5."
+        )
+        parser.add_argument(
+            "--cases-per-year",
+            type=int,
+            help="Province scale: cases per year (default: 12 million × the fraction).",
+        )
+        parser.add_argument(
+            "--months",
+            type=int,
+            help="Province scale: load at most this many months in this run (a later run goes on).",
         )
         parser.add_argument("--timings", metavar="FILE", help="Also write the phase timings as JSON to FILE.")
         parser.add_argument(
@@ -52,6 +72,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, scale, rebuild, seed, timings, only, **options):
         started = time.perf_counter()
+        if scale == "province" or (not rebuild and getattr(DemoRun.objects.order_by("pk").first(), "scale", "") == "province"):
+            return self.province(scale, rebuild, seed, timings, options)
         progress = registry.Progress(self.line)
         steps = registry.steps()
         unknown = set(only or ()) - {s.name for s in steps}
@@ -135,6 +157,19 @@ class Command(BaseCommand):
         self.line("")
         self.line(_("Demo accounts (one password for all):"))
         self.line(account_table())
+
+    def province(self, scale, rebuild, seed, timings, options) -> None:
+        from civicgrid.demo import province
+
+        province.refuse_unless_postgresql()
+        if rebuild:
+            self.line(_("Deleting the demo data …"))
+            province.delete_all()
+        size = province.Size(options["fraction"], options["years"], options["cases_per_year"])
+        figures = province.load(self.line, size, seed, stop_after=options["months"])
+        if timings:
+            with open(timings, "w", encoding="utf-8") as fh:
+                json.dump({"scale": "province", **figures}, fh, indent=2)
 
     def line(self, text: str) -> None:
         self.stdout.write(text)
