@@ -397,6 +397,7 @@ def _copy_templates(walks, now: datetime) -> None:
                 c = w.case
                 c.pk = t + 1
                 c.merged_into_id = 1 if c.state == "merged" else None
+                c.updated_at = max((e[3] for e in w.events), default=c.reported_at)  # its last history row
                 values = [f.get_db_prep_value(getattr(c, f.attname), connection) for f in fields]
                 copy.write_row([_plain(v) for v in values] + [pool, t])
         with cursor.copy(f"COPY {T_EVENT} FROM STDIN") as copy:
@@ -470,6 +471,7 @@ def _expand(month: date | None, n: int, seed: int, n_recent: int = 0) -> int:
             [n],
         )
         first = cursor.fetchone()[0] - n + 1
+        partitions.ensure_case_ranges()  # the case table's ranges up to these numbers, and two ahead
         if month is None:
             cursor.execute(
                 "CREATE TEMP TABLE demo_province_pool ON COMMIT DROP AS "

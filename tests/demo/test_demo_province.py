@@ -84,6 +84,13 @@ def test_province_rows_follow_the_area_tree_and_rollups_equal_a_rebuild():
         assert cursor.fetchone()[0] == 0
         cursor.execute("SELECT count(*) FROM cases_case c WHERE NOT EXISTS (SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id)")
         assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM cases_case_default")
+        assert cursor.fetchone()[0] == 0  # every case in a range of the case table made for it
+        cursor.execute(
+            "SELECT count(*) FROM cases_case c WHERE c.updated_at IS DISTINCT FROM "
+            "(SELECT max(e.at) FROM cases_caseevent e WHERE e.case_id = c.id)"
+        )
+        assert cursor.fetchone()[0] == 0  # each case's last change is its latest history row
         cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'demo_province_%%'")
         assert cursor.fetchone()[0] == 0  # the loader's own tables are gone
         cursor.execute(
