@@ -153,10 +153,22 @@ def _restore_postgresql(path: Path) -> None:
             "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
         )
         tables = [row[0] for row in cursor.fetchall()]
+        # The schema's own functions (a trigger's, say) outlive their tables and would clash with the
+        # dump's CREATE FUNCTION; functions an extension owns stay.
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+            "AND d.objid = p.oid AND d.deptype = 'e')"
+        )
+        functions = [row[0] for row in cursor.fetchall()]
     connection.close()
     with tempfile.TemporaryDirectory() as folder:
         drop = Path(folder) / "drop.sql"
-        drop.write_text(f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n" if tables else "")
+        drop.write_text(
+            (f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n" if tables else "")
+            + (f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n" if functions else "")
+        )
         script = Path(folder) / "restore.sql"
         made = subprocess.run(
             [_tool("pg_restore"), "--no-owner", "-f", str(script), str(path)],
