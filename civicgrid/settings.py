@@ -73,6 +73,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Open311 and token-authenticated REST requests take a short chain of their own
+    # (civicgrid/core/machine.py: which requests, which middleware, and why); all others this one.
+    "civicgrid.core.machine.MachineRoutes",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
