@@ -12,6 +12,29 @@ from django.core.management.base import BaseCommand, CommandError
 from civicgrid.core.startup import refuse_demo_secret_key
 
 
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """gunicorn's command line. Without CIVICGRID_ACCESS_LOG no access log is configured at all:
+    gunicorn then builds no log line (an access log to /dev/null still formats one per request)."""
+    is_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "civicgrid.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        "1" if is_sqlite else "4",
+        "--timeout",
+        "60",
+    ]
+    if os.environ.get("CIVICGRID_ACCESS_LOG"):
+        cmd += ["--access-logfile", "-"]
+    return cmd
+
+
 class Command(BaseCommand):
     help = "Serve civicgrid with gunicorn (a real WSGI server) and run the background worker beside it."
 
@@ -31,23 +54,7 @@ class Command(BaseCommand):
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "-m", "civicgrid.cli", "worker"])
         self.stdout.write(self.style.SUCCESS(f"civicgrid is serving on http://{bind}/  (Ctrl-C to stop)"))
-        is_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        cmd = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "civicgrid.wsgi:application",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--threads",
-            "1" if is_sqlite else "4",
-            "--access-logfile",
-            "-" if os.environ.get("CIVICGRID_ACCESS_LOG") else "/dev/null",
-            "--timeout",
-            "60",
-        ]
+        cmd = gunicorn_command(bind, workers)
         try:
             subprocess.call(cmd)
         except KeyboardInterrupt:
