@@ -33,6 +33,11 @@ HOURS_PER_DAY = (
     )
     / 3600.0
 )
+# A whole working day's working time (the periods' lengths on the wall clock, as the walk counts them).
+WORKING_DAY = sum(
+    (datetime.combine(date.min, end) - datetime.combine(date.min, start) for start, end in PERIODS),
+    timedelta(0),
+)
 # Bound on how far the arithmetic walks (a sanity limit, far beyond any real time limit).
 MAX_DAYS = 3660
 
@@ -99,22 +104,32 @@ def add_working_hours(start: datetime, hours: float) -> datetime:
     """
     if hours < 0:
         raise ValueError("hours must not be negative")
-    local = _local(start)
-    tz = local.tzinfo
+    started = _local(start)
+    tz = started.tzinfo
     remaining = timedelta(hours=hours)
-    day = local.date()
+    day = started.date()
+    local: datetime | None = started
+    first = True
     for _ in range(MAX_DAYS):
         if is_workday(day):
-            for p_start, p_end in _periods_of(day, tz):
-                if local > p_end:
-                    continue
-                begin = max(local, p_start)
-                available = p_end - begin
-                if remaining <= available:
-                    return begin + remaining
-                remaining -= available
+            if not first and remaining > WORKING_DAY:
+                # A later working day starts at midnight, before its first period: all of its
+                # working time is used up and the end lies beyond it (a day at a time, as below).
+                remaining -= WORKING_DAY
+            else:
+                if local is None:
+                    local = _at(day, time(0, 0), tz)
+                for p_start, p_end in _periods_of(day, tz):
+                    if local > p_end:
+                        continue
+                    begin = max(local, p_start)
+                    available = p_end - begin
+                    if remaining <= available:
+                        return begin + remaining
+                    remaining -= available
+        first = False
         day += timedelta(days=1)
-        local = _at(day, time(0, 0), tz)
+        local = None  # midnight of the next day, made only when its periods are walked
     raise ValueError("working-time limit too far ahead")
 
 

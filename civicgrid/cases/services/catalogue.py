@@ -49,11 +49,17 @@ def _forget(*args: object, **kwargs: object) -> None:
         _cache["loaded"] = 0.0
 
 
+def _fresh(cache: dict) -> bool:
+    return cache.get("categories") is not None and _time.monotonic() - cache["loaded"] < CACHE_SECONDS
+
+
 def _load() -> dict:
     cache = _cache
-    if cache.get("categories") is not None and _time.monotonic() - cache["loaded"] < CACHE_SECONDS:
+    if _fresh(cache):
         return cache
     with _lock:
+        if _fresh(cache):
+            return cache  # another thread loaded it while this one waited for the lock
         categories = {c.pk: c for c in Category.objects.select_related("parent")}
         by_code = {c.code: c for c in categories.values()}
         keywords = []
