@@ -399,6 +399,21 @@ def _page_sql(filters: tuple[str, ...]) -> str:
     )
 
 
+def _fast_timestamps(cursor) -> None:
+    """Load this cursor's timestamps with psycopg's own (compiled, where installed) loader.
+
+    Django registers a Python loader for timestamptz that replaces the time zone of each value
+    with the connection's: a page of 50 loads 200 of them, a tenth of its CPU. psycopg's loader
+    gives the same moments in the connection's time zone (UTC as Django sets it); every reader of
+    the page converts them to local time (w3, ref_of)."""
+    from psycopg import adapters
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+
+    oid = types["timestamptz"].oid
+    cursor.cursor.adapters.register_loader(oid, adapters.get_loader(oid, Format.TEXT))
+
+
 def _hand_written_page() -> bool:
     return connections[router.db_for_read(Case)].vendor == "postgresql"
 
@@ -435,6 +450,7 @@ def _page_rows(
     filters += [f"{reported_at} >= %s", f"{reported_at} <= %s"]
     params += [start, end, limit, offset]
     with connections[router.db_for_read(Case)].cursor() as cursor:
+        _fast_timestamps(cursor)
         cursor.execute(_page_sql(tuple(filters)), params)
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
