@@ -43,15 +43,31 @@ def _time_left(case: Case) -> dict:
     }
 
 
+def _fresh(field):
+    """A copy of an unbound field for one serializer to bind. DRF deep-copies a field by calling
+    its __init__ again (most of the cost of making a serializer); a field without child fields
+    keeps nothing a serializer changes but what bind() sets, so a shallow copy is a fresh field.
+    Fields with children (lists, nested serializers, many-related) are deep-copied as DRF does:
+    binding one rebinds its child."""
+    if (
+        isinstance(field, serializers.BaseSerializer)
+        or hasattr(field, "child")
+        or hasattr(field, "child_relation")
+    ):
+        return copy.deepcopy(field)
+    return copy.copy(field)
+
+
 class BuiltOnceMixin:
     """A ModelSerializer works out its fields from the model each time one is made (half of the
-    cost of serialising one case); this works them out once per class and hands out fresh copies."""
+    cost of serialising one case), a Serializer deep-copies its declared ones: this works them out
+    once per class and hands out fresh copies (`_fresh`)."""
 
     def get_fields(self):
         cls = type(self)
         if "_built_fields" not in cls.__dict__:
             cls._built_fields = super().get_fields()
-        return copy.deepcopy(cls._built_fields)
+        return {name: _fresh(field) for name, field in cls._built_fields.items()}
 
 
 class CaseListSerializer(BuiltOnceMixin, serializers.ModelSerializer):
@@ -249,7 +265,7 @@ class DepartmentField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
 
-class PlaceMixin(serializers.Serializer):
+class PlaceMixin(BuiltOnceMixin, serializers.Serializer):
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02"], default="wgs84")
