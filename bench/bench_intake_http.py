@@ -58,6 +58,9 @@ def main(argv=None) -> int:
         "--clients", type=int, default=0, help="resident accounts (default: one per connection)"
     )
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument(
+        "--web-threads", type=int, default=0, help="threads per worker (default: what civicgrid serve uses)"
+    )
     parser.add_argument("--profile", help="also profile one run with py-spy into this folder")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -102,11 +105,14 @@ def run(args, database_url: str, pg) -> int:
     }
     # The API's rate limit is per user: lift it for the load (the server reads it from the environment).
     server = harness.Server(
-        database_url, args.web_workers, extra_env={"CIVICGRID_API_USER_RATE": "100000000/min"}
+        database_url,
+        args.web_workers,
+        extra_env={"CIVICGRID_API_USER_RATE": "100000000/min", **harness.threads_env(args.web_threads)},
     )
     cpu = harness.CpuMeter(server, database_url, pg)
     harness.say(
-        f"serving on {server.base} ({args.web_workers} gunicorn workers × 4 threads, no background worker); "
+        f"serving on {server.base} ({args.web_workers} gunicorn workers × {harness.web_threads(args.web_threads)} "
+        "threads, no background worker); "
         f"{args.connections} connections ({args.reconnect_share:.0%} new for every request), {len(tokens)} residents"
     )
     name = "REST POST /api/v1/cases/ (a resident's report), varied bodies"
@@ -129,7 +135,7 @@ def run(args, database_url: str, pg) -> int:
             figures["profile"] = harness.profile_summary(out)
     finally:
         server.stop()
-    in_flight = args.web_workers * 4
+    in_flight = args.web_workers * harness.web_threads(args.web_threads)
     many = harness.pg_commit_rate(database_url, in_flight, 10)
     one = harness.pg_commit_rate(database_url, 1, 5)
     rate = figures.get("median", results[0])["rps"]

@@ -1,18 +1,18 @@
 """Open311 intake as clients load it (issue 16): POST and GET rates, latency and CPU per request.
 
     .venv/bin/python bench/bench_open311.py [--runs 3] [--duration 20] [--warmup 3] [--connections 16]
-        [--reconnect-share 0.25] [--clients 16] [--only post|get|fixed] [--profile DIR]
+        [--reconnect-share 0.25] [--clients 16] [--only post|get|fixed|rest] [--no-rest] [--profile DIR]
         [--database-url postgres://…]   (default: a private PostgreSQL started by the bench)
 
 Targets: Open311 POST at least 1,000/s with p99 under 100 ms; GET requests.json (a page of 50 with
-api_key and filters) p95 under 50 ms at 16 connections.
+api_key and filters) p95 under 50 ms at 16 connections; REST intake at least 800/s.
 
 What it does, every step printed:
 1. starts a private PostgreSQL (bench/harness.py: initdb as the postgres user on its own port and
    data directory, pg_stat_statements loaded; kept between runs), migrates it and loads the demo
    street (`civicgrid demo --scale small`) and, once, a year of the street's cases (for the GET);
 2. issues one Open311 key per client (--clients, default one per connection), rate limits lifted;
-3. starts `civicgrid serve --no-worker` (gunicorn 3 gthread workers × 4 threads, DEBUG off,
+3. starts `civicgrid serve --no-worker` (gunicorn 3 gthread workers × its threads, DEBUG off,
    persistent database connections: the settings' default);
 4. POST, varied (the default and the figure that counts): bench/loadgen.py in its own process,
    --connections connections, each a client with its own key and device_id; every body its own
@@ -25,8 +25,11 @@ What it does, every step printed:
    never sent, so all but the first are answered as retries): a labelled LOWER BOUND, not the figure;
 6. GET: pages of 50 with api_key and random filters (status, service codes, a 90-day window, page
    1–3), --connections connections, --runs runs;
-7. pgbench: the database's own single-row INSERT+COMMIT rate in the same run, and the POST rate as
-   a share of it.
+7. REST intake: POST /api/v1/cases/ as bench/bench_intake_http.py loads it (a resident's token per
+   connection, every body its own point and description, an Idempotency-Key), --runs runs;
+8. pgbench: the database's own single-row INSERT+COMMIT rate in the same run, and the POST rate as
+   a share of it; then a summary: the medians of every phase, CPU per request split between the
+   server and PostgreSQL, and issue 16's targets, met or not.
 
 For every run: rate, p50/p95/p99, errors, CPU per request (server = the gunicorn master and workers,
 PostgreSQL = every process of the private instance; from /proc/<pid>/stat), and PostgreSQL
@@ -204,8 +207,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--clients", type=int, default=0, help="API keys (default: one per connection)")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument(
+        "--web-threads", type=int, default=0, help="threads per worker (default: what civicgrid serve uses)"
+    )
     parser.add_argument("--year-cases", type=int, default=30000, help="cases in the street's year")
-    parser.add_argument("--only", choices=["get", "post", "fixed"], help="run one phase")
+    parser.add_argument("--only", choices=["get", "post", "fixed", "rest"], help="run one phase")
+    parser.add_argument("--no-rest", action="store_true", help="skip the REST intake phase")
     parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-body lower bound")
     parser.add_argument("--profile", help="also profile one run of each phase with py-spy into this folder")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -270,12 +277,37 @@ def run(args, database_url: str, pg) -> int:
         "codes": codes,
         "now": time.time(),
     }
-    figures: dict = {"settings": base | {"clients": len(keys), "web_workers": args.web_workers}}
+    # REST intake (bench/bench_intake_http.py's load): a resident's token per connection.
+    import bench_intake_http
 
-    server = Server(database_url, args.web_workers)
+    rest_spec = {
+        **base,
+        "kind": "rest_post",
+        "path": "/api/v1/cases/",
+        "keys": bench_intake_http.resident_tokens(args.clients or args.connections),
+        "points": points,
+        "categories": codes,
+    }
+    connection.close()
+    figures: dict = {
+        "settings": base
+        | {
+            "clients": len(keys),
+            "web_workers": args.web_workers,
+            "web_threads": harness.web_threads(args.web_threads),
+        }
+    }
+
+    # The API's rate limit is per user: lifted for the load (the Open311 keys have theirs lifted).
+    server = Server(
+        database_url,
+        args.web_workers,
+        extra_env={"CIVICGRID_API_USER_RATE": "100000000/min", **harness.threads_env(args.web_threads)},
+    )
     cpu = harness.CpuMeter(server, database_url, pg)
     say(
-        f"serving on {server.base} ({args.web_workers} gunicorn workers × 4 threads, no background worker); "
+        f"serving on {server.base} ({args.web_workers} gunicorn workers × {harness.web_threads(args.web_threads)} "
+        "threads, no background worker); "
         f"{args.connections} connections, {args.reconnect_share:.0%} of them new for every request, "
         f"{len(keys)} API keys; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
@@ -288,10 +320,11 @@ def run(args, database_url: str, pg) -> int:
             0 if args.no_fixed else 1,
         ),
         ("get", "Open311 GET requests.json, page of 50 with api_key and filters", get_spec, args.runs),
+        ("rest", REST_NAME, rest_spec, 0 if args.no_rest else args.runs),
     ]
     try:
         for phase, name, spec, runs in phases:
-            if args.only and args.only != phase:
+            if (args.only and args.only != phase) or runs == 0:
                 continue
             results = []
             for i in range(runs):
@@ -305,7 +338,9 @@ def run(args, database_url: str, pg) -> int:
                 figures[phase]["median"] = harness.medians(name, results)
             if args.profile and phase != "fixed":
                 Path(args.profile).mkdir(parents=True, exist_ok=True)
-                out = str(Path(args.profile) / f"open311_{phase}.txt")
+                out = str(
+                    Path(args.profile) / f"{'rest_post' if phase == 'rest' else 'open311_' + phase}.txt"
+                )
                 result = harness.load(server, {**spec, "seed": 99}, cpu, None, profile=out)
                 harness.report(f"{name}, under py-spy (slower)", result)
                 time.sleep(1)
@@ -314,7 +349,7 @@ def run(args, database_url: str, pg) -> int:
         server.stop()
 
     if "post" in figures:
-        in_flight = args.web_workers * 4
+        in_flight = args.web_workers * harness.web_threads(args.web_threads)
         many = harness.pg_commit_rate(database_url, in_flight, 10)
         one = harness.pg_commit_rate(database_url, 1, 5)
         figures["pg_commits_per_s"] = {"clients": in_flight, "rate": many, "one_client": one}
@@ -323,9 +358,52 @@ def run(args, database_url: str, pg) -> int:
             f"PostgreSQL single-row INSERT+COMMIT (pgbench): {many:.0f}/s with {in_flight} clients, {one:.0f}/s "
             f"with one; Open311 POST (median) reaches {rate / many:.1%} of the database's own commit rate"
         )
+    summary(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0
+
+
+REST_NAME = "REST POST /api/v1/cases/ (a resident's report), varied bodies"
+# Issue 16's targets, as (phase, rate at least, latency percentile, under ms).
+TARGETS = {"post": (1000, "p99", 100), "get": (None, "p95", 50), "rest": (800, None, None)}
+
+
+def summary(figures: dict) -> None:
+    """One table of the run: medians of every phase, CPU per request split, and the targets."""
+    say("")
+    say("SUMMARY (medians of the runs; CPU per request: server + PostgreSQL, from /proc)")
+    for phase, label in (
+        ("post", "Open311 POST, varied"),
+        ("fixed", "Open311 POST, fixed body (lower bound)"),
+        ("get", "Open311 GET, page of 50"),
+        ("rest", "REST POST /api/v1/cases/"),
+    ):
+        if phase not in figures:
+            continue
+        m = figures[phase].get("median")
+        if m is None:
+            r = figures[phase]["runs"][0]
+            m = {
+                "rps": r["rps"],
+                "p95": r["p95"],
+                "p99": r["p99"],
+                "cpu_server_ms": r["cpu_ms"]["server"],
+                "cpu_postgresql_ms": r["cpu_ms"]["postgresql"],
+            }
+        line = (
+            f"  {label:40s} {m['rps']:6.0f}/s  p95 {m['p95']:6.1f} ms  p99 {m['p99']:6.1f} ms  "
+            f"CPU {m['cpu_server_ms']:.2f} + {m['cpu_postgresql_ms']:.2f} ms"
+        )
+        if phase in TARGETS:
+            rate, pct, limit = TARGETS[phase]
+            wanted = []
+            if rate:
+                wanted.append(f">= {rate}/s {'met' if m['rps'] >= rate else 'NOT met'}")
+            if pct:
+                wanted.append(f"{pct} < {limit} ms {'met' if m[pct] < limit else 'NOT met'}")
+            line += "  target: " + ", ".join(wanted)
+        say(line)
 
 
 if __name__ == "__main__":

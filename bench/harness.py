@@ -8,7 +8,8 @@ Measuring the way clients load civicgrid (issue 16):
   counted. `--database-url` points the bench at another server instead (statements are then
   counted only if that server has pg_stat_statements loaded).
 - The server is `civicgrid serve --no-worker` as an operator starts it: gunicorn, 3 gthread workers
-  × 4 threads, DEBUG off, persistent database connections (the settings' default, 60 s).
+  × the threads serve gives each (CIVICGRID_WEB_THREADS, default 1), DEBUG off, persistent database
+  connections (the settings' default, 60 s).
 - The load generator is bench/loadgen.py (standard library) in its own process: one API key and one
   device per connection, every request a distinct body, a share of the connections opening a new
   TCP connection for every request.
@@ -172,6 +173,20 @@ class PrivatePostgres:
 
 
 # --- the server ----------------------------------------------------------------------------------
+
+
+def threads_env(threads: int) -> dict:
+    """The environment that gives `civicgrid serve` this many threads per worker (0: its default)."""
+    return {"CIVICGRID_WEB_THREADS": str(threads)} if threads else {}
+
+
+def web_threads(threads: int) -> int:
+    """The threads per worker a server started with threads_env(threads) runs."""
+    if threads:
+        return threads
+    from civicgrid.core.management.commands.serve import DEFAULT_THREADS
+
+    return int(os.environ.get("CIVICGRID_WEB_THREADS") or DEFAULT_THREADS)
 
 
 class Server:

@@ -12,6 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from civicgrid.core.startup import refuse_demo_secret_key
 
 
+# Threads per gunicorn worker on PostgreSQL (CIVICGRID_WEB_THREADS). One: the request's Python
+# holds the GIL nearly all the time, and threads of one process taking turns at it made the slowest
+# requests slower at the same rate and CPU (docs/decisions/0070). More workers serve more at once.
+DEFAULT_THREADS = "1"
+
+
 def gunicorn_command(bind: str, workers: int) -> list[str]:
     """gunicorn's command line. Without CIVICGRID_ACCESS_LOG no access log is configured at all:
     gunicorn then builds no log line (an access log to /dev/null still formats one per request)."""
@@ -26,7 +32,7 @@ def gunicorn_command(bind: str, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--threads",
-        "1" if is_sqlite else "4",
+        "1" if is_sqlite else os.environ.get("CIVICGRID_WEB_THREADS", DEFAULT_THREADS),
         "--timeout",
         "60",
     ]
