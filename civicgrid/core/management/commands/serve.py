@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.core.startup import refuse_demo_secret_key
 
-
 # Threads per gunicorn worker on PostgreSQL (CIVICGRID_WEB_THREADS). One: the request's Python
 # holds the GIL nearly all the time, and threads of one process taking turns at it made the slowest
 # requests slower at the same rate and CPU (docs/decisions/0070). More workers serve more at once.
