@@ -8,7 +8,7 @@ Measuring the way clients load civicgrid (issue 16):
   counted. `--database-url` points the bench at another server instead (statements are then
   counted only if that server has pg_stat_statements loaded).
 - The server is `civicgrid serve --no-worker` as an operator starts it: gunicorn, 3 gthread workers
-  × the threads serve gives each (CIVICGRID_WEB_THREADS, default 1), DEBUG off, persistent database
+  × the threads serve gives each (CIVICGRID_WEB_THREADS, default 4), DEBUG off, persistent database
   connections (the settings' default, 60 s).
 - The load generator is bench/loadgen.py (standard library) in its own process: one API key and one
   device per connection, every request a distinct body, a share of the connections opening a new

@@ -1,5 +1,5 @@
 """`civicgrid serve` starts gunicorn with no access log unless asked (CIVICGRID_ACCESS_LOG), and on
-PostgreSQL with one thread per worker unless CIVICGRID_WEB_THREADS says otherwise (decision 0070)."""
+PostgreSQL with four threads per worker unless CIVICGRID_WEB_THREADS says otherwise (decision 0070)."""
 
 from civicgrid.core.management.commands.serve import gunicorn_command
 
@@ -20,10 +20,10 @@ def test_threads_per_worker_on_postgresql_and_sqlite(monkeypatch, settings):
     settings.DATABASES = {
         "default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.postgresql"}
     }
-    assert _option(gunicorn_command("127.0.0.1:8000", 4), "--threads") == "1"
-    assert _option(gunicorn_command("127.0.0.1:8000", 4), "--workers") == "4"
-    monkeypatch.setenv("CIVICGRID_WEB_THREADS", "4")
     assert _option(gunicorn_command("127.0.0.1:8000", 4), "--threads") == "4"
+    assert _option(gunicorn_command("127.0.0.1:8000", 4), "--workers") == "4"
+    monkeypatch.setenv("CIVICGRID_WEB_THREADS", "1")
+    assert _option(gunicorn_command("127.0.0.1:8000", 4), "--threads") == "1"
     settings.DATABASES = {
         "default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}
     }

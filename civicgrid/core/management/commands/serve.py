@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.core.startup import refuse_demo_secret_key
 
-# Threads per gunicorn worker on PostgreSQL (CIVICGRID_WEB_THREADS). One: the request's Python
-# holds the GIL nearly all the time, and threads of one process taking turns at it made the slowest
-# requests slower at the same rate and CPU (docs/decisions/0070). More workers serve more at once.
-DEFAULT_THREADS = "1"
+# Threads per gunicorn worker on PostgreSQL (CIVICGRID_WEB_THREADS). Fewer threads made the slowest
+# requests faster while the database answered quickly, but with slow commits one thread per worker
+# halved the rate (docs/decisions/0070): four keep the database's waits overlapped.
+DEFAULT_THREADS = "4"
 
 
 def gunicorn_command(bind: str, workers: int) -> list[str]:
