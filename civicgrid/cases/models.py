@@ -404,9 +404,13 @@ class Case(JurisdictionModel):
             models.Index(fields=["reported_at"], name="case_reported_at"),
             models.Index(fields=["jurisdiction"], name="case_jurisdiction"),
             # Foreign keys that most cases leave empty: index only the rows that have one.
-            models.Index(fields=["reporter_user"], name="case_reporter_user", condition=Q(reporter_user__isnull=False)),
+            models.Index(
+                fields=["reporter_user"], name="case_reporter_user", condition=Q(reporter_user__isnull=False)
+            ),
             models.Index(fields=["reporter"], name="case_reporter", condition=Q(reporter__isnull=False)),
-            models.Index(fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)),
+            models.Index(
+                fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)
+            ),
             # The sweep's indexes: each covers exactly the rows a sweep step looks at.
             models.Index(fields=["level_due"], name="case_sweep_level", condition=SWEEP_LEVEL),
             models.Index(fields=["remind_at"], name="case_sweep_remind", condition=SWEEP_REMIND),

@@ -496,7 +496,15 @@ def merge(duplicates: Iterable[CaseRef], into: CaseRef, by: Actor, *, note: str 
     main.save(update_fields=["version", "updated_at"])
     before = rollups.contribution(main)  # the main case's own figures do not change
     _event(
-        main, "merge", by, main.state, main.state, note, public=False, data={"duplicates": ids}, before=before,
+        main,
+        "merge",
+        by,
+        main.state,
+        main.state,
+        note,
+        public=False,
+        data={"duplicates": ids},
+        before=before,
         at=main.updated_at,
     )
     return main
