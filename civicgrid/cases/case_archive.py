@@ -26,7 +26,6 @@ month or the default partition), sets the kept links again and drops the copies.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,14 +103,6 @@ def links() -> list[Link]:
 
 def _name(k: int, place: int | str) -> str:
     return f"arc{k:05d}_{place:02d}" if isinstance(place, int) else f"arc{k:05d}_{place}"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _range(k: int) -> partitions.CaseRange:
@@ -241,7 +232,7 @@ def archive_range(k: int, to: Path, *, by=None) -> dict:
     try:
         _dump(k, path)
         entry = {"range": r.name, "first": r.first, "end": r.end, "rows": counts, "file": str(path)}
-        entry["sha256"] = _sha256(path)
+        entry["sha256"] = partitions.file_sha256(path)
         with transaction.atomic():
             with connection.cursor() as cursor:
                 for link in reversed(links()):

@@ -157,7 +157,7 @@ def ensure(*, today: date | None = None, months_ahead: int = MONTHS_AHEAD) -> li
     return [_name(m) for m in wanted]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -225,7 +225,7 @@ def archive(before: date, to: Path, *, by=None, drop: bool = True) -> list[dict]
             "month": f"{p.start:%Y-%m}",
             "rows": p.rows,
             "file": str(path),
-            "sha256": _sha256(path),
+            "sha256": file_sha256(path),
         }
         with transaction.atomic():
             if drop:

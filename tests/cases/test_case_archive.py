@@ -13,28 +13,12 @@ from django.utils import translation
 from civicgrid.cases import case_archive, partitions
 from civicgrid.cases.models import Case, CaseEvent, ClusterProposal
 from civicgrid.core.models import AuditEntry
+from tests.cases.test_case_partitions import copy_with_id
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="declarative partitioning is PostgreSQL's"),
 ]
-
-
-def copy_with_id(case: Case, new_id: int) -> None:
-    """A copy of `case` under a number of the next range."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
-            "WHERE attrelid = 'cases_case'::regclass AND attnum > 0 AND NOT attisdropped "
-            "AND attname NOT IN ('id', 'client_key', 'follow_token_hash')"
-        )
-        columns = cursor.fetchone()[0]
-        cursor.execute(
-            f"INSERT INTO cases_case (id, follow_token_hash, {columns}) "
-            f"SELECT %s, md5(random()::text), {columns} FROM cases_case WHERE id = %s",
-            [new_id, case.pk],
-        )
-        cursor.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), %s)", [new_id])
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +73,12 @@ def test_a_closed_range_is_archived_and_brought_back(report, city, cats, tmp_pat
         concentrated_case=first,
     )
     proposal.cases.set([first, second])
-    copy_with_id(second, partitions.CASE_RANGE + 5)  # range 1 begun: range 0 is full
+    copy_with_id(second, partitions.CASE_RANGE + 5, None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), %s)", [partitions.CASE_RANGE + 5]
+        )
+    # range 1 begun: range 0 is full
     partitions.ensure_case_ranges()
 
     with pytest.raises(case_archive.ArchiveError, match="still open"):
