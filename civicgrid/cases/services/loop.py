@@ -187,7 +187,9 @@ def return_to_dispatcher(
     c.department = None
     c.assisting.clear()
     c.level = CaseLevel.STREET
-    return move.finish(reason, data=data, public=False)
+    case = move.finish(reason, data=data, public=False)
+    rollups.count_return(case, data["department"], move.now)
+    return case
 
 
 @transaction.atomic
@@ -496,7 +498,15 @@ def merge(duplicates: Iterable[CaseRef], into: CaseRef, by: Actor, *, note: str 
     main.save(update_fields=["version", "updated_at"])
     before = rollups.contribution(main)  # the main case's own figures do not change
     _event(
-        main, "merge", by, main.state, main.state, note, public=False, data={"duplicates": ids}, before=before,
+        main,
+        "merge",
+        by,
+        main.state,
+        main.state,
+        note,
+        public=False,
+        data={"duplicates": ids},
+        before=before,
         at=main.updated_at,
     )
     return main
