@@ -812,8 +812,6 @@ def _from_cases(
     if department_id is not None:
         where.append("department_id = %s")
         where_params.append(department_id)
-    if by == "department_id":
-        where.append("department_id IS NOT NULL")  # as DepartmentRollup: cases with a lead department
     select = f"{by}, " if by else ""
     group = f" GROUP BY {by} ORDER BY {by}" if by else ""
     with connection.cursor() as cursor:
@@ -826,6 +824,11 @@ def _from_cases(
     out = {}
     for row in rows:
         key, values = (row[0], row[1:]) if by else (None, row)
+        if by == "department_id" and key is None:
+            # As DepartmentRollup: only cases with a lead department. Left out here rather than by a
+            # `department_id IS NOT NULL` condition, which PostgreSQL would read from the department
+            # index (every case that has one) and AND with the grid's few paths: 150 ms instead of 4.
+            continue
         counts = {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)}
         if counts["reported"] or not by:
             out[key] = Figures(counts)
