@@ -30,11 +30,12 @@ Returns (退单)
 `ReturnRollup` counts returns by the month of the return (not the case's cohort), per area node along
 the case's ancestry (city down to community) and the department that returned the case (the
 `department` of the history row): the command centre's league reads it instead of counting the
-history rows of the period (a year of a city's history is millions of rows). The return service adds
-each return in its own transaction (`count_return`), so the table is current at once, as the count it
-replaces was; naming the building of a case (`pick_place`) moves the case's returns when the areas
-along its path change (`move_returns`); `rebuild()` recounts them from the history. Like the other
-tables, it follows an area moved in the tree only after `rebuild_rollups`.
+history rows of the period (a year of a city's history is millions of rows). The return service
+stores the return's entry in its history row (`data["returns"]`, flag `rollup_pending`), and naming
+the building of a case (`pick_place`) stores the entries that move the case's returns when the areas
+along its path change; the worker adds them with the other deltas (`process_pending`), and `rebuild()`
+recounts the returns from the history. Like the other tables, it follows an area moved in the tree
+only after `rebuild_rollups`.
 
 Counters (per row; "counted" means neither not accepted nor merged into another case)
 -------------------------------------------------------------------------------------
@@ -343,24 +344,36 @@ def _upsert_returns(rows: dict[tuple, int]) -> None:
             )
 
 
-def count_return(case: Case, department_id: int | None, at) -> None:
-    """Count one return of `case` by `department_id` at `at` (the return service, in its transaction)."""
-    _upsert_returns(_return_rows([(month_of(at), area_path(case), department_id, 1)]))
+def return_entries(case: Case, department_id: int | None, at, n: int = 1) -> list:
+    """What one return of `case` by `department_id` at `at` adds (n=-1: takes back), as JSON-ready
+    [month ISO, area path, department id, n] entries for the history row (`data["returns"]`); the
+    worker adds them with the other pending deltas."""
+    if not department_id:
+        return []
+    return [[month_of(at).isoformat(), area_path(case), int(department_id), n]]
 
 
-def move_returns(case: Case, old_area_path: str, new_area_path: str) -> None:
-    """The case's area path changed (a building named): its returns move to the areas along the new
-    path, when those differ."""
+def moved_returns(case: Case, old_area_path: str, new_area_path: str) -> list:
+    """The entries that move the case's returns to the areas along its new path (a building named),
+    when those areas differ."""
     if ancestry(old_area_path) == ancestry(new_area_path):
-        return
+        return []
     found = CaseEvent.objects.filter(case_id=case.pk, action=RETURN_ACTION).values_list("at", "data")
-    items = []
+    out = []
     for at, data in found:
         department_id = (data or {}).get("department")
-        items += [
-            (month_of(at), old_area_path, department_id, -1),
-            (month_of(at), new_area_path, department_id, 1),
-        ]
+        if department_id:
+            month = month_of(at).isoformat()
+            out += [
+                [month, old_area_path, int(department_id), -1],
+                [month, new_area_path, int(department_id), 1],
+            ]
+    return out
+
+
+def apply_returns(entries) -> None:
+    """Add return entries ([month ISO, area path, department id, n]) to ReturnRollup."""
+    items = [(date.fromisoformat(m) if isinstance(m, str) else m, path, d, n) for m, path, d, n in entries]
     _upsert_returns(_return_rows(items))
 
 
@@ -411,6 +424,7 @@ def process_pending(batch: int = 5000) -> int:
                 return total
             entries = [entry for _, data in events for entry in (data or {}).get("rollup", [])]
             apply(entries)
+            apply_returns([entry for _, data in events for entry in (data or {}).get("returns", [])])
             CaseEvent.objects.filter(id__in=[i for i, _ in events]).update(rollup_pending=False)
             total += len(events)
         if len(events) < batch:

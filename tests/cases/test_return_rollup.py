@@ -1,6 +1,6 @@
 """Returns (退单) rolled up by month of the return (ReturnRollup): the same numbers as counting the
-period's return rows of the history under the area, kept as cases are returned and placed, rebuilt
-from the history, and shown by the command centre's league."""
+period's return rows of the history under the area, kept by the worker as cases are returned and
+placed, rebuilt from the history, and shown by the command centre's league."""
 
 from datetime import date
 
@@ -79,6 +79,7 @@ def returned(city, people, cats, report):
     step(at(2026, 4, 1, 9, 10), services.return_to_dispatcher, c, p.other_handler, "不属于本部门")  # April
     step(at(2026, 3, 2, 9, 10), services.dispatch, far, p.admin, city.dept)
     step(at(2026, 3, 2, 9, 20), services.return_to_dispatcher, far, p.admin, "不属于本部门")
+    rollups.process_pending()  # as the worker would, every few seconds
     return {"a": a, "b": b, "c": c, "far": far, "district2": district}
 
 
@@ -95,6 +96,17 @@ def test_the_rollup_gives_the_history_count_for_every_area_and_period(city, retu
                 start,
             )
     assert rollups.returns_by_department(city.street, MARCH, MARCH) == {city.dept.pk: 3, city.dept2.pk: 2}
+
+
+def test_a_return_waits_for_the_worker_like_the_other_figures(city, people, report):
+    case = report(description="乱停车")
+    services.dispatch(case, people.dispatcher, city.dept)
+    services.return_to_dispatcher(case, people.handler, "不属于本部门")
+    assert rollups.returns_by_department(city.street) == {}
+    rollups.process_pending()
+    assert rollups.returns_by_department(city.street) == {city.dept.pk: 1}
+    rollups.process_pending()  # applied once
+    assert rollups.returns_by_department(city.street) == {city.dept.pk: 1}
 
 
 def test_a_rebuild_gives_the_incremental_table_exactly(city, returned):
@@ -117,6 +129,7 @@ def test_the_migration_counts_the_returns_already_in_the_history(city, returned)
 def test_naming_a_building_in_another_community_moves_the_returns(city, people, returned):
     b = returned["b"]  # reported in grid2 (community2), returned twice
     step(at(2026, 4, 2, 9), services.pick_place, b, people.dispatcher, building=city.building)
+    rollups.process_pending()
     for area in areas(city, returned):
         assert rollups.returns_by_department(area, MARCH, APRIL) == live(area, MARCH, APRIL), area.code
     assert rollups.returns_by_department(city.community2, MARCH, APRIL) == {}

@@ -184,12 +184,13 @@ def return_to_dispatcher(
             % {"hours": RETURN_WINDOW_HOURS}
         )
     data = {"department": c.department_id}
+    returns = rollups.return_entries(c, c.department_id, move.now)
+    if returns:
+        data["returns"] = returns  # the worker adds it to ReturnRollup
     c.department = None
     c.assisting.clear()
     c.level = CaseLevel.STREET
-    case = move.finish(reason, data=data, public=False)
-    rollups.count_return(case, data["department"], move.now)
-    return case
+    return move.finish(reason, data=data, public=False)
 
 
 @transaction.atomic

@@ -106,7 +106,8 @@ def pick_place(
     )
     label = " ".join(names[p] for p in (c.building_id, c.unit_id) if p in names)
     PlaceMatch.objects.filter(case=c).update(picked_by=_actor(by), picked_at=move.now, used=True)
-    rollups.move_returns(c, old_area_path, rollups.area_path(c))
-    return move.finish(
-        label, data={"building": c.building_id, "unit": c.unit_id, "from_path": old_path, "to_path": c.path}
-    )
+    data = {"building": c.building_id, "unit": c.unit_id, "from_path": old_path, "to_path": c.path}
+    returns = rollups.moved_returns(c, old_area_path, rollups.area_path(c))
+    if returns:
+        data["returns"] = returns  # the worker moves them in ReturnRollup
+    return move.finish(label, data=data)
