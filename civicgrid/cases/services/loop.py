@@ -183,7 +183,10 @@ def return_to_dispatcher(
             )
             % {"hours": RETURN_WINDOW_HOURS}
         )
-    data = {"department": c.department_id}
+    data: dict[str, object] = {"department": c.department_id}
+    returns = rollups.return_entries(c, c.department_id, move.now)
+    if returns:
+        data["returns"] = returns  # the worker adds it to ReturnRollup
     c.department = None
     c.assisting.clear()
     c.level = CaseLevel.STREET
