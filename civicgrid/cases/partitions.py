@@ -8,9 +8,9 @@ never a month that holds history of a case still open.
 
 Cases (migration 0009): ranges of the case number, which one sequence hands out in time order, so a
 range is a stretch of time (`case_ranges()` gives each one's first and last report). `ensure_case_ranges()`
-keeps CASE_RANGES_AHEAD empty ranges ahead of the sequence (daily, with the months). A range is not
-archived here: twenty tables refer to cases by number, and PostgreSQL refuses to detach a range
-while any row refers to it.
+keeps CASE_RANGES_AHEAD empty ranges ahead of the sequence (daily, with the months). Archiving a range
+takes every row that refers to its cases along (PostgreSQL refuses to detach a range while any row
+refers to it): that is case_archive.py.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def ensure(*, today: date | None = None, months_ahead: int = MONTHS_AHEAD) -> li
     return [_name(m) for m in wanted]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -225,7 +225,7 @@ def archive(before: date, to: Path, *, by=None, drop: bool = True) -> list[dict]
             "month": f"{p.start:%Y-%m}",
             "rows": p.rows,
             "file": str(path),
-            "sha256": _sha256(path),
+            "sha256": file_sha256(path),
         }
         with transaction.atomic():
             if drop:
@@ -282,7 +282,9 @@ def case_ranges() -> list[CaseRange]:
                 found.append(CaseRange(name, None, None, rows, first_report, last_report))
             else:
                 k = int(name.rsplit("_r", 1)[1])
-                found.append(CaseRange(name, k * CASE_RANGE, (k + 1) * CASE_RANGE, rows, first_report, last_report))
+                found.append(
+                    CaseRange(name, k * CASE_RANGE, (k + 1) * CASE_RANGE, rows, first_report, last_report)
+                )
     return sorted(found, key=lambda r: (r.first is None, r.first or 0))
 
 
@@ -311,7 +313,9 @@ def ensure_case_ranges(*, ahead: int = CASE_RANGES_AHEAD) -> list[str]:
             k
             for k in range(top // CASE_RANGE + 1 + ahead)
             if _case_range_name(k) not in have
-            and not (caught_low is not None and k * CASE_RANGE <= caught_high and (k + 1) * CASE_RANGE > caught_low)
+            and not (
+                caught_low is not None and k * CASE_RANGE <= caught_high and (k + 1) * CASE_RANGE > caught_low
+            )
         ]
         for k in wanted:
             cursor.execute(

@@ -4,8 +4,8 @@ five-colour state of the areas below, and the latest index issue; every figure l
 behind it (the cases search, which shows only what the viewer may see). A big-screen mode
 (1920×1080, dark) refreshes its live figures every minute from `live/` without reloading the page.
 
-Figures come from the rollups; the only live reads are two small ones bounded by the area's open
-emergencies and today's intake, and the returns (退单) counted over the period's events.
+Figures come from the rollups, the returns (退单) too; the only live reads are two small ones bounded
+by the area's open emergencies and today's intake.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import rollups, workflow
-from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.models import Case
 from civicgrid.core.access import signed_in_view
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.deliberation.models import Topic
@@ -104,16 +104,7 @@ def in_progress(area: Area) -> dict:
 def _league(area: Area, period) -> list[dict]:
     by_dept = rollups.breakdown(area, by="department", start=period.start, end=period.end)
     names = dict(Department.objects.filter(pk__in=by_dept).values_list("pk", "name"))
-    start = timezone.make_aware(datetime.combine(period.start, time.min))
-    end = timezone.make_aware(datetime.combine(indices_reports.add_months(period.end, 1), time.min))
-    returns = dict(
-        CaseEvent.objects.filter(
-            action="return_to_dispatcher", at__gte=start, at__lt=end, case__path__startswith=area.path
-        )
-        .values_list("data__department")
-        .annotate(n=Count("id"))
-        .values_list("data__department", "n")
-    )
+    returns = rollups.returns_by_department(area, period.start, period.end)
     rows = []
     for dept_id, f in by_dept.items():
         rows.append(

@@ -1,6 +1,7 @@
 """Search over the cases a person may see: by reference or words, state, category, area, department,
 channel, overdue and date range; paginated, and never beyond the person's scope."""
 
+import pytest
 from django.urls import reverse
 
 from civicgrid.cases import services
@@ -94,3 +95,43 @@ def test_filters_by_kind_and_any_open_state(client, city, people, report):
     assert {emergency.ref, ordinary.ref} <= open_now and refused.ref not in open_now
     page = search(client, people.dispatcher, kind="no-such-kind")
     assert not page.context["form"].is_valid() and "kind" in page.context["form"].errors
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "4", "99", "0", "-1", "x", "2.0", ""])
+def test_a_page_from_one_scan_is_the_paginators_page(people, report, monkeypatch, number):
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    from civicgrid.cases import policy
+    from civicgrid.cases.views import staff
+
+    monkeypatch.setattr(staff, "PAGE_SIZE", 3)
+    for i in range(8):
+        report(description=f"乱停车 {i}")
+    report(description="垃圾满溢")
+    qs = services.filter_cases(policy.visible_cases(people.dispatcher), text="乱停车")
+    ordering = (F("reported_at").desc(), "-pk")
+    ours = staff.one_scan_page(qs, ordering, number)
+    theirs = Paginator(qs.order_by(*ordering), 3).get_page(number)
+    assert [c.pk for c in ours.object_list] == [c.pk for c in theirs.object_list]
+    assert (ours.number, ours.paginator.count, ours.paginator.num_pages) == (
+        theirs.number,
+        theirs.paginator.count,
+        theirs.paginator.num_pages,
+    )
+    assert (ours.has_next(), ours.has_previous()) == (theirs.has_next(), theirs.has_previous())
+
+
+def test_a_search_with_no_match_is_one_empty_page(people):
+    from django.db.models import F
+
+    from civicgrid.cases import policy
+    from civicgrid.cases.views import staff
+
+    page = staff.one_scan_page(policy.visible_cases(people.dispatcher), (F("reported_at").desc(), "-pk"), "3")
+    assert (list(page.object_list), page.number, page.paginator.count, page.paginator.num_pages) == (
+        [],
+        1,
+        0,
+        1,
+    )

@@ -20,6 +20,15 @@ def at(*args) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
+@pytest.fixture(autouse=True)
+def a_working_day():
+    """Every mediation test runs on a working day, the clock running: sessions are booked an hour or
+    two ahead and the calendar refuses a weekend or a night (tests that need a fixed moment travel
+    again, e.g. with monday_morning)."""
+    with time_machine.travel(at(2026, 3, 4, 10, 0), tick=True):
+        yield
+
+
 @pytest.fixture
 def monday_morning():
     """Frozen at Monday 2026-03-02 09:00 local, an ordinary working day."""

@@ -183,7 +183,10 @@ def return_to_dispatcher(
             )
             % {"hours": RETURN_WINDOW_HOURS}
         )
-    data = {"department": c.department_id}
+    data: dict[str, object] = {"department": c.department_id}
+    returns = rollups.return_entries(c, c.department_id, move.now)
+    if returns:
+        data["returns"] = returns  # the worker adds it to ReturnRollup
     c.department = None
     c.assisting.clear()
     c.level = CaseLevel.STREET
@@ -496,7 +499,15 @@ def merge(duplicates: Iterable[CaseRef], into: CaseRef, by: Actor, *, note: str 
     main.save(update_fields=["version", "updated_at"])
     before = rollups.contribution(main)  # the main case's own figures do not change
     _event(
-        main, "merge", by, main.state, main.state, note, public=False, data={"duplicates": ids}, before=before,
+        main,
+        "merge",
+        by,
+        main.state,
+        main.state,
+        note,
+        public=False,
+        data={"duplicates": ids},
+        before=before,
         at=main.updated_at,
     )
     return main

@@ -160,7 +160,7 @@ def _event_fields(
         public=public,
         data=data,
         at=at,
-        rollup_pending=bool(change),
+        rollup_pending=bool(change) or bool(data.get("returns")),
     )
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.addresses import AddressMatch, common_path, match_address
 from civicgrid.areas.models import Area, Level
 
-from .. import policy, workflow
+from .. import policy, rollups, workflow
 from ..models import Case, PlaceMatch
 from .moves import Actor, CaseRef, _actor, _Move
 
@@ -91,7 +91,7 @@ def pick_place(
     )
     if fields.get("jurisdiction") != c.jurisdiction:
         raise ValidationError(_("Pick a building in this case's district."))
-    old_path = c.path
+    old_path, old_area_path = c.path, rollups.area_path(c)
     probe = Case(path=fields["path"], jurisdiction=c.jurisdiction, state=c.state, level=c.level)
     if not policy.in_area_scope(by, probe, workflow.TRANSITIONS["pick_place"].roles):
         raise PermissionDenied(_("This building is outside your area."))
@@ -106,6 +106,8 @@ def pick_place(
     )
     label = " ".join(names[p] for p in (c.building_id, c.unit_id) if p in names)
     PlaceMatch.objects.filter(case=c).update(picked_by=_actor(by), picked_at=move.now, used=True)
-    return move.finish(
-        label, data={"building": c.building_id, "unit": c.unit_id, "from_path": old_path, "to_path": c.path}
-    )
+    data = {"building": c.building_id, "unit": c.unit_id, "from_path": old_path, "to_path": c.path}
+    returns = rollups.moved_returns(c, old_area_path, rollups.area_path(c))
+    if returns:
+        data["returns"] = returns  # the worker moves them in ReturnRollup
+    return move.finish(label, data=data)

@@ -13,8 +13,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, Window
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -360,6 +360,32 @@ def search_departments(user) -> list[Department]:
     return list(qs.order_by("code")[:300])
 
 
+def one_scan_page(qs, ordering, number) -> Page:
+    """The page `Paginator(qs.order_by(*ordering), PAGE_SIZE).get_page(number)` gives, from one scan of
+    the matching cases: their number counted beside the page's ids (a window count), then the page's
+    25 cases with their related rows by id. The paginator's own way reads every match twice (its count,
+    then the page) and joins the related rows to every match before sorting them."""
+    paginator = Paginator(qs.order_by(*ordering), PAGE_SIZE)
+    ids = qs.order_by(*ordering).annotate(matches=Window(Count("pk"))).values_list("pk", "matches")
+
+    def rows(n: int) -> list:
+        return list(ids[(n - 1) * PAGE_SIZE : n * PAGE_SIZE])
+
+    try:
+        n = int(number) if number is not None else 1
+    except (TypeError, ValueError):
+        n = 1  # as get_page: not a number → the first page
+    found = rows(n) if n >= 1 else []
+    if found:
+        paginator.count = found[0][1]
+    else:  # no match, or a page before the first or past the last: get_page gives the last page
+        paginator.count = qs.count()
+        n = 1 if n == 1 and not paginator.count else paginator.num_pages
+        found = rows(n) if paginator.count else []
+    by_id = {c.pk: c for c in qs.filter(pk__in=[pk for pk, _n in found]).order_by()}
+    return Page([by_id[pk] for pk, _n in found if pk in by_id], n, paginator)
+
+
 @staff_required
 def search(request):
     user = request.user
@@ -384,7 +410,7 @@ def search(request):
         reported_to=data.get("reported_to"),
         now=now,
     )
-    page = Paginator(qs.order_by(F("reported_at").desc(), "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = one_scan_page(qs, (F("reported_at").desc(), "-pk"), request.GET.get("page"))
     for case in page.object_list:
         case.clock = clock(case, now)
         case.category_label = category_label(case.category)

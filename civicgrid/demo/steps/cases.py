@@ -428,6 +428,7 @@ class Year:
                     walk.event("decide_extension", decided, self.dispatcher, c.state, data_granted=granted)
                     if granted:
                         c.resolve_due = add_working_hours(c.resolve_due, hours)
+                t = decided  # the work goes on after the decision (a stop() past now ends the walk below)
         if target == State.ON_HOLD:
             hold = self.wh(t, 1, 16)
             if not stop(hold):
