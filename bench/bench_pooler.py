@@ -240,7 +240,8 @@ def prepare(pg, cases: int) -> dict:
     import django
 
     django.setup()
-    from bench_open311 import bench_key, get_queries, load_year, service_codes, street_points
+    from bench_open311 import bench_key, load_year, service_codes, street_points
+    from wrk_mixes import get_queries
 
     from civicgrid.areas.models import Area, Level
 
@@ -274,7 +275,12 @@ def sizing(pg) -> dict:
         cases = conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
         events = conn.execute("SELECT count(*) FROM cases_caseevent").fetchone()[0]
         size = {
-            t: conn.execute("SELECT pg_total_relation_size(%s)", [t]).fetchone()[0]
+            t: conn.execute(
+                # a partitioned table's size is its partitions' (the parent holds nothing)
+                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s)), "
+                "pg_total_relation_size(%s))",
+                [t, t],
+            ).fetchone()[0]
             for t in ("cases_case", "cases_caseevent", "cases_case_assisting", "core_outboxevent")
         }
         areas = conn.execute(
@@ -286,7 +292,8 @@ def sizing(pg) -> dict:
 def run_setup(
     name: str, database_url: str, extra_env: dict, mix: dict, args, pg_pid: int, bouncer, conns, phases
 ):
-    from bench_open311 import Server, get_script, post_script, wrk
+    from harness import Server
+    from wrk_mixes import get_script, post_script, wrk
 
     say(f"  (load average of the machine before this set-up: {Path('/proc/loadavg').read_text().split()[0]})")
     server = Server(database_url, web_workers=args.web_workers, extra_env=extra_env)
