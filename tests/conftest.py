@@ -197,3 +197,19 @@ def people(city):
     p.admin = create_user("admin", "pw-admin", is_staff=True, is_superuser=True)
     p.outsider = user("outsider", None)
     return p
+
+
+@pytest.fixture
+def short_chain(monkeypatch):
+    """The paths the machine endpoints' short middleware chain answered (core/machine.py)."""
+    from civicgrid.core import machine
+
+    seen = []
+    handle = machine.MachineHandler.handle
+
+    def spy(self, request):
+        seen.append(request.path)
+        return handle(self, request)
+
+    monkeypatch.setattr(machine.MachineHandler, "handle", spy)
+    return seen

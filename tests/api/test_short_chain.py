@@ -2,25 +2,9 @@
 the token, the permissions, the throttle and the retry rule still decide there. Calls with a session
 (the browser) and the password login keep the full chain (CSRF, two-factor, axes)."""
 
-import pytest
 from django.core.cache import cache
 
 from civicgrid.cases.models import Case
-from civicgrid.core import machine
-
-
-@pytest.fixture
-def short_chain(monkeypatch):
-    seen = []
-    handle = machine.MachineHandler.handle
-
-    def spy(self, request):
-        seen.append(request.path)
-        return handle(self, request)
-
-    monkeypatch.setattr(machine.MachineHandler, "handle", spy)
-    return seen
-
 
 REPORT = {"channel": "resident_app", "description": "楼下路灯不亮好几天了", "lng": 120.105, "lat": 30.205}
 

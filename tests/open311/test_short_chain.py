@@ -4,7 +4,6 @@ security headers; the short chain serves no other page."""
 
 import time
 
-import pytest
 from django.test import RequestFactory
 
 from civicgrid.cases.models import Case
@@ -21,20 +20,6 @@ SECURITY_HEADERS = (
     "Referrer-Policy",
     "Cross-Origin-Opener-Policy",
 )
-
-
-@pytest.fixture
-def short_chain(monkeypatch):
-    """Counts the requests the short chain answered."""
-    seen = []
-    handle = machine.MachineHandler.handle
-
-    def spy(self, request):
-        seen.append(request.path)
-        return handle(self, request)
-
-    monkeypatch.setattr(machine.MachineHandler, "handle", spy)
-    return seen
 
 
 def test_a_post_goes_through_the_short_chain_and_still_needs_a_valid_key(city, o311, post, short_chain):
