@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from civicgrid.core import audit
@@ -235,6 +235,21 @@ def archive_range(k: int, to: Path, *, by=None) -> dict:
         entry["sha256"] = partitions.file_sha256(path)
         with transaction.atomic():
             with connection.cursor() as cursor:
+                # No case of the range changes from here on (a reopening, a rating); one that changed
+                # since the copy refuses the archive. A row added meanwhile that refers to the range
+                # makes the detach below fail: the transaction rolls back either way.
+                cursor.execute(f'LOCK TABLE "{r.name}" IN EXCLUSIVE MODE')
+                cursor.execute(
+                    f'SELECT id FROM (SELECT * FROM "{r.name}" EXCEPT SELECT * FROM "{_name(k, 0)}") changed LIMIT 1'
+                )
+                changed = cursor.fetchone()
+                if changed:
+                    raise ArchiveError(
+                        _(
+                            "Case %(case)s changed while range %(range)s was being archived: nothing was archived."
+                        )
+                        % {"case": changed[0], "range": k}
+                    )
                 for link in reversed(links()):
                     name = _name(k, link.place)
                     if link.goes_along:
@@ -250,8 +265,18 @@ def archive_range(k: int, to: Path, *, by=None) -> dict:
                     f'DELETE FROM "{KEYS}" WHERE client_key IN '
                     f'(SELECT client_key FROM "{_name(k, 0)}" WHERE client_key IS NOT NULL)'
                 )
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred keys checked before the detach
-                cursor.execute(f'ALTER TABLE "{partitions.CASE_TABLE}" DETACH PARTITION "{r.name}"')
+                try:
+                    with transaction.atomic():
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred keys, checked now
+                        cursor.execute(f'ALTER TABLE "{partitions.CASE_TABLE}" DETACH PARTITION "{r.name}"')
+                except IntegrityError as exc:
+                    raise ArchiveError(
+                        _(
+                            "A row that refers to range %(range)s was added while it was being archived: "
+                            "nothing was archived (%(error)s)."
+                        )
+                        % {"range": k, "error": str(exc).splitlines()[0][:200]}
+                    ) from None
                 cursor.execute(f'DROP TABLE "{r.name}"')
                 audit.record(
                     actor=by,

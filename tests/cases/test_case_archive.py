@@ -60,7 +60,7 @@ def test_every_table_that_refers_to_cases_is_known_with_its_rule():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_closed_range_is_archived_and_brought_back(report, city, cats, tmp_path, sequence):
+def test_a_closed_range_is_archived_and_brought_back(report, city, cats, tmp_path, sequence, monkeypatch):
     first, second = report(client_key="retry-key-1"), report()
     ids = [first.pk, second.pk]
     proposal = ClusterProposal.objects.create(
@@ -91,6 +91,20 @@ def test_a_closed_range_is_archived_and_brought_back(report, city, cats, tmp_pat
     Case.objects.filter(pk=partitions.CASE_RANGE + 5).update(merged_into=None)
     with pytest.raises(case_archive.ArchiveError, match="still being filled"):
         case_archive.archive_range(1, tmp_path)
+
+    # A case rated while its range is being written out: the archive is refused and the rating kept.
+    dump = case_archive._dump
+
+    def dump_then_rate(k, path):
+        dump(k, path)
+        Case.objects.filter(pk=second.pk).update(rating="satisfied")
+
+    monkeypatch.setattr(case_archive, "_dump", dump_then_rate)
+    with pytest.raises(case_archive.ArchiveError, match="changed while"):
+        case_archive.archive_range(0, tmp_path / "refused")
+    monkeypatch.setattr(case_archive, "_dump", dump)
+    assert Case.objects.get(pk=second.pk).rating == "satisfied"
+    assert "cases_case_r00000" in {r.name for r in partitions.case_ranges()}
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM cases_case_client_key WHERE case_id = %s", [first.pk])
