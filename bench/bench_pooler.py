@@ -277,7 +277,7 @@ def sizing(pg) -> dict:
         size = {
             t: conn.execute(
                 # a partitioned table's size is its partitions' (the parent holds nothing)
-                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s)), "
+                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))::bigint FROM pg_partition_tree(%s)), "
                 "pg_total_relation_size(%s))",
                 [t, t],
             ).fetchone()[0]
