@@ -73,11 +73,10 @@ class MachineHandler(BaseHandler):
 
     def __init__(self, middleware: list[str] | None = None):
         self.middleware = list(MACHINE_MIDDLEWARE if middleware is None else middleware)
-        self.load_middleware()
+        self._build_chain()
 
-    def load_middleware(self, is_async: bool = False) -> None:
-        if is_async:
-            raise NotImplementedError("the machine chain is synchronous")
+    def _build_chain(self) -> None:
+        """The synchronous chain (civicgrid is served over WSGI), as BaseHandler.load_middleware."""
         self._view_middleware: list[Callable] = []
         self._template_response_middleware: list[Callable] = []
         self._exception_middleware: list[Callable] = []
