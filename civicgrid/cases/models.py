@@ -703,6 +703,13 @@ class WebhookEndpoint(models.Model):
         return self.name
 
 
+ROLLUP_COUNTERS = [
+    "reported", "not_accepted", "merged", "settled_on_spot", "responded", "responded_on_time", "closed",
+    "closed_on_time", "closed_reworked", "closed_unsatisfied", "overdue_open", "on_hold", "rated",
+    "satisfied", "basically", "unsatisfied", "close_seconds",
+]  # fmt: skip  (RollupCounts' counter columns, in their order; cases/rollups.py COUNTERS)
+
+
 class RollupCounts(JurisdictionModel):
     """Counters of the cases reported in one month (the cohort), kept current by the worker.
 
@@ -781,6 +788,11 @@ class DepartmentRollup(RollupCounts):
         indexes = [
             models.Index(fields=["department", "month"], name="department_rollup_dept"),
             models.Index(fields=["month"], name="department_rollup_month"),
+            # An area's split by department, read by (area, month) with an index-only scan: the
+            # counters ride in the index (PostgreSQL INCLUDE; elsewhere a plain index). A city's
+            # rows of a month lie scattered over the month's pages (each of its 1,755 departments'
+            # rows was made when its first case came): 13,000 heap pages for a year before (0090).
+            models.Index(fields=["area", "month"], include=ROLLUP_COUNTERS + ["department"], name="department_rollup_cover"),
         ]
 
     def __str__(self) -> str:

@@ -83,28 +83,18 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.core import caches
 from civicgrid.core.pooling import require_session
 
-from .models import Case, CaseEvent, CategoryRollup, DepartmentRollup, GridRollup, ReturnRollup
+from .models import (
+    ROLLUP_COUNTERS,
+    Case,
+    CaseEvent,
+    CategoryRollup,
+    DepartmentRollup,
+    GridRollup,
+    ReturnRollup,
+)
 from .workflow import RUNNING_STATES, Kind, Rating, State
 
-COUNTERS = (
-    "reported",
-    "not_accepted",
-    "merged",
-    "settled_on_spot",
-    "responded",
-    "responded_on_time",
-    "closed",
-    "closed_on_time",
-    "closed_reworked",
-    "closed_unsatisfied",
-    "overdue_open",
-    "on_hold",
-    "rated",
-    "satisfied",
-    "basically",
-    "unsatisfied",
-    "close_seconds",
-)
+COUNTERS = tuple(ROLLUP_COUNTERS)  # the rollup tables' counter columns (cases/models.py)
 ROLLUP_LEVELS = {Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID}
 # The levels with category and department rows; grids have one total row a month (GridRollup).
 SPLIT_LEVELS = ROLLUP_LEVELS - {Level.GRID}

@@ -101,8 +101,11 @@ def in_progress(area: Area) -> dict:
     }
 
 
-def _league(area: Area, period) -> list[dict]:
-    by_dept = rollups.breakdown(area, by="department", start=period.start, end=period.end)
+def _league(area: Area, period) -> tuple[list[dict], int]:
+    """The league's rows (the busiest departments, figures.DEPARTMENT_ROWS at most) and how many
+    departments had figures in the period."""
+    every = rollups.breakdown(area, by="department", start=period.start, end=period.end)
+    by_dept = figures.busiest_departments(every, figures.DEPARTMENT_ROWS)
     names = dict(Department.objects.filter(pk__in=by_dept).values_list("pk", "name"))
     returns = rollups.returns_by_department(area, period.start, period.end)
     rows = []
@@ -121,7 +124,7 @@ def _league(area: Area, period) -> list[dict]:
             }
         )
     rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction_rate"] or 0), r["name"]))
-    return rows
+    return rows, len(every)
 
 
 def _heat(area: Area, children: list[Area], period, category_id: int | None) -> dict[str, tuple[str, str]]:
@@ -171,6 +174,7 @@ def command(request, code: str):
         if issue:
             latest.append((i, issue))
     summary = rollups.figures(area, start=period.start, end=period.end)
+    league, league_total = _league(area, period)
     return render(
         request,
         "dashboard/command.html",
@@ -183,7 +187,8 @@ def command(request, code: str):
             "heat": _heat(area, children, period, category_id),
             "categories": categories,
             "category_id": category_id,
-            "league": _league(area, period),
+            "league": league,
+            "league_total": league_total,
             "colour_counts": [(Colour(k).label, k, v) for k, v in colour_counts.items()],
             "red": red,
             "latest": latest,

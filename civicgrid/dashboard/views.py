@@ -48,7 +48,7 @@ def index(request):
     raise PermissionDenied
 
 
-def _load(request, code: str):
+def _load(request, code: str, department_rows: int | None = None):
     """The area, period and filters of a request; 404 for an unknown area, 403 outside the scope."""
     area = get_object_or_404(Area, code=code)
     if area.level not in rollups.ROLLUP_LEVELS:
@@ -77,6 +77,7 @@ def _load(request, code: str):
         lang=translation.get_language(),
         categories=categories,
         departments=departments,
+        department_rows=department_rows,
     )
     report.departments_list = departments
     return area, period, category, department, report
@@ -91,7 +92,7 @@ def _query(period, **extra) -> str:
 @replica_reads
 @signed_in_view
 def area(request, code: str):
-    area, period, category, department, report = _load(request, code)
+    area, period, category, department, report = _load(request, code, department_rows=figures.DEPARTMENT_ROWS)
     user = request.user
     base_filter = {
         "category": category.pk if category else None,

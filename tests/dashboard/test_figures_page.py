@@ -120,3 +120,43 @@ def test_periods_are_read_from_a_year_or_a_month_range():
     assert (p.start_param, p.end_param) == ("2026-02", "2026-05")
     p = parse_period({"from": "garbage"})
     assert p.start.month == 1 and p.year is None
+
+
+def test_a_page_lists_the_busiest_departments_and_the_export_lists_them_all(
+    client, city, people, march, monkeypatch
+):
+    """A city's figures would list every street's departments (1,755 at province scale): the page
+    keeps the busiest `DEPARTMENT_ROWS`, says how many there are, and the export keeps them all."""
+    from civicgrid.dashboard import figures as figures_module
+
+    monkeypatch.setattr(figures_module, "DEPARTMENT_ROWS", 1)
+    response = figures(client, people.dispatcher, city.street.code, **MARCH)
+    report = response.context["report"]
+    assert [row.label for row in report.departments] == ["城管执法中队"]  # 3 cases reported, 水务所 1
+    assert report.departments_total == 2
+    assert "此处列出本期事件最多的 1 个部门（共 2 个）" in response.content.decode()
+
+    export = client.get(reverse("dashboard:export", args=[city.street.code]), MARCH)
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(export.content)).worksheets[2]
+    assert {r[0] for r in sheet.iter_rows(min_row=2, values_only=True)} == {"城管执法中队", "水务所"}
+
+    monkeypatch.setattr(figures_module, "DEPARTMENT_ROWS", 50)
+    response = figures(client, people.dispatcher, city.street.code, **MARCH)
+    assert len(response.context["report"].departments) == 2
+    assert "此处列出本期事件最多的" not in response.content.decode()
+
+
+def test_the_command_centre_league_ranks_the_busiest_departments(client, city, people, march, monkeypatch):
+    from civicgrid.dashboard import figures as figures_module
+
+    monkeypatch.setattr(figures_module, "DEPARTMENT_ROWS", 1)
+    client.force_login(people.leader)
+    page = client.get(f"/dashboard/command/{city.street.code}/")
+    assert page.status_code == 200
+    assert [row["name"] for row in page.context["league"]] == ["城管执法中队"]
+    assert page.context["league_total"] == 2
+    assert "此处对本期事件最多的 1 个部门排名（共 2 个）" in page.content.decode()
