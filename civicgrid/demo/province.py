@@ -491,13 +491,20 @@ def _expand(month: date | None, n: int, seed: int, n_recent: int = 0) -> int:
         cursor.execute("SELECT count(*) FROM demo_province_pool")
         (pool,) = cursor.fetchone()
         cursor.execute("CREATE INDEX ON demo_province_pool (i)")
+        # Each draw (numbered from `first`) picks a template, its shift and a grid by hash; the
+        # case numbers are then given in order of report time, and the rows written in that order,
+        # as a deployment writes them: a day's cases lie together on the heap (drawn in random
+        # order, a day of a city's cases was spread over every page of its month).
         cursor.execute(
             "CREATE TEMP TABLE demo_province_chunk ON COMMIT DROP AS "
-            "SELECT g.id, p.t, p.k * interval '7 days' AS shift, "
-            "(abs(hashint8extended(g.id, %s + 1)) %% %s)::int AS gi "
-            "FROM (SELECT %s + s - 1 AS id FROM generate_series(1, %s) s) g "
-            "JOIN demo_province_pool p ON p.i = abs(hashint8extended(g.id, %s)) %% %s",
-            [seed, n_grids, first, n, seed, pool],
+            "SELECT %s - 1 + row_number() OVER (ORDER BY tc.reported_at - d.shift, d.draw) AS id, "
+            "d.t, d.shift, d.gi FROM ("
+            "SELECT g.draw, p.t, p.k * interval '7 days' AS shift, "
+            "(abs(hashint8extended(g.draw, %s + 1)) %% %s)::int AS gi "
+            "FROM (SELECT %s + s - 1 AS draw FROM generate_series(1, %s) s) g "
+            "JOIN demo_province_pool p ON p.i = abs(hashint8extended(g.draw, %s)) %% %s) d "
+            f"JOIN {T_CASE} tc ON tc.t = d.t ORDER BY 1",
+            [first, seed, n_grids, first, n, seed, pool],
         )
         cursor.execute("ANALYZE demo_province_chunk")
         # The rows are made consistent with the tree (tests/demo/test_demo_province.py checks every
