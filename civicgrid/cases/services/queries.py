@@ -13,6 +13,7 @@ from django.utils import timezone
 from civicgrid.areas.models import Area
 from civicgrid.people.models import Department
 
+from .. import search_words
 from ..duplicates import find_duplicates
 from ..models import (
     Case,
@@ -84,12 +85,11 @@ def filter_cases(
     holds; the dates are local days, both included."""
     text = (text or "").strip()
     if text:
-        qs = qs.filter(
-            Q(pk__in=Case.objects.by_ref(text).values("pk"))
-            | Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-        )
+        words = Q(title__icontains=text) | Q(description__icontains=text) | Q(address__icontains=text)
+        index = search_words.may_hold(text)  # the word index's necessary condition (PostgreSQL)
+        if index is not None:
+            words = index & words
+        qs = qs.filter(Q(pk__in=Case.objects.by_ref(text).values("pk")) | words)
     states = list(states)
     if states:
         qs = qs.filter(state__in=states)
