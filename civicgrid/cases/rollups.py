@@ -70,6 +70,7 @@ avg_close_hours     平均办结时长 close_seconds ÷ closed ÷ 3600 (hours of
 
 from __future__ import annotations
 
+import threading
 import time as _time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core import caches
+from civicgrid.core import caches, parallel
 from civicgrid.core.pooling import require_session
 
 from .models import (
@@ -496,7 +497,7 @@ def _add_months(month: date, n: int) -> date:
     return date(m // 12, m % 12 + 1, 1)
 
 
-def _months_to_rebuild() -> list[date]:
+def months_to_rebuild() -> list[date]:
     """Every month that has cases or rollup rows. Cases are found through their report time (indexed);
     `reported_month` is the month of `reported_at` (one month of margin on either side)."""
     span = Case.objects.aggregate(first=Min("reported_at"), last=Max("reported_at"))
@@ -627,7 +628,7 @@ class _Rebuild:
                 cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
 
 
-def rebuild(progress=None) -> int:
+def rebuild(progress=None, jobs: int = 1) -> int:
     """Recompute both tables from the cases (repair); returns the number of cases counted.
 
     Set-based, a month per transaction: the month's cases are summed by (path, category,
@@ -637,15 +638,24 @@ def rebuild(progress=None) -> int:
     with writes to cases held off meanwhile on PostgreSQL. Memory and each transaction's size are
     bounded by a month of cases, and the result equals the sum of contribution() over the cases.
     `progress(month, cases, seconds)` is called after each month.
+
+    `jobs` > 1 (PostgreSQL, outside a transaction: see core/parallel.py): the months are shared out
+    among that many connections, each working through its own interleaved list of them with its own
+    scratch tables; months are independent (the SHARE locks of two months' transactions do not
+    conflict). `progress` is then called from those connections' threads, one call at a time.
     """
     require_session("the rollup rebuild")
     forget_areas()
+    months = months_to_rebuild()
+    jobs = parallel.usable_jobs(min(jobs, len(months)))
+    if jobs > 1:
+        return _rebuild_on_connections(months, jobs, progress)
     job = _Rebuild()
     with connection.cursor() as cursor:
         job.create_tables(cursor)
     total = 0
     try:
-        for month in _months_to_rebuild():
+        for month in months:
             started = _time.perf_counter()
             counted = job.month(month)
             total += counted
@@ -656,6 +666,32 @@ def rebuild(progress=None) -> int:
         if not connection.needs_rollback:  # else they go with the transaction being rolled back
             with connection.cursor() as cursor:
                 job.drop_tables(cursor)
+
+
+def _rebuild_on_connections(months: list[date], jobs: int, progress) -> int:
+    """rebuild()'s months on `jobs` connections: months[i::jobs] on the i-th (so that each has early
+    and late months alike), each with a _Rebuild of its own."""
+    said = threading.Lock()
+
+    def share(months_of_one: list[date]) -> int:
+        job = _Rebuild()  # its scratch tables are in this thread's connection, closed after
+        with connection.cursor() as cursor:
+            job.create_tables(cursor)
+        total = 0
+        for month in months_of_one:
+            started = _time.perf_counter()
+            counted = job.month(month)
+            total += counted
+            if progress is not None:
+                with said:
+                    progress(month, counted, _time.perf_counter() - started)
+        return total
+
+    totals: list[int] = []
+    parallel.each_on_connections(
+        jobs, [months[i::jobs] for i in range(jobs)], share, lambda _months, n: totals.append(n)
+    )
+    return sum(totals)
 
 
 # --- reading figures ---------------------------------------------------------------------------

@@ -21,6 +21,10 @@ interruption rolls the half-written month back and a re-run skips the months rec
 tables' secondary indexes (read from pg_indexes, not from a fixed list) are dropped before the
 first month and their definitions kept in a table, so they are recreated at the end even after an
 interruption. Then cases/rollups.rebuild() fills the rollups and ANALYZE runs.
+
+`jobs` (`--jobs`, default one per CPU): the months, the index builds and the rollup months run on
+that many connections at once (core/parallel.py); the case numbers of every month are handed out
+before, in month order, so that the rows are those of a load through one connection.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area, GridKind, Level
 from civicgrid.cases import partitions, rollups, sweeps
 from civicgrid.cases.models import Case, CaseEvent, Category, ExtensionRequest, SupervisionOrder
-from civicgrid.core import caches
+from civicgrid.core import caches, parallel
 from civicgrid.core.bulk import BulkLoader
 from civicgrid.demo.city import STREET_DEPARTMENTS
 from civicgrid.demo.models import DemoRun
@@ -148,14 +152,22 @@ def _run() -> DemoRun:
 
 
 def _mark(run: DemoRun, name: str) -> None:
-    run.steps = [*run.steps, PREFIX + name]
-    run.save(update_fields=["steps"])
+    """Record step `name` as done, in the caller's transaction. Units on several connections mark the
+    same row: its lock makes each read-modify-write wait until the one before has committed."""
+    with transaction.atomic():
+        steps = DemoRun.objects.select_for_update().filter(pk=run.pk).values_list("steps", flat=True).get()
+        steps = [*steps, PREFIX + name]
+        DemoRun.objects.filter(pk=run.pk).update(steps=steps)
+    run.steps = steps  # as this unit saw it: load() reads the row again before its last mark
 
 
-def load(write, size: Size, seed: int, stop_after: int | None = None) -> dict[str, float]:
-    """Load (or finish loading) the province; returns figures: seconds, cases, rows and rows/s.
+def load(write, size: Size, seed: int, stop_after: int | None = None, jobs: int = 1) -> dict[str, float]:
+    """Load (or finish loading) the province; returns figures: seconds (whole and per phase), cases,
+    rows and rows/s.
 
-    `stop_after`: stop after that many months (for the resumability test and for a partial bench)."""
+    `stop_after`: stop after that many months (for the resumability test and for a partial bench).
+    `jobs`: how many connections work at once (months, index builds, the rollup months; see
+    core/parallel.py); 1 (or SQLite, or a caller's open transaction) loads through this connection."""
     refuse_unless_postgresql()
     started = time.perf_counter()
     run = _run()
@@ -184,50 +196,111 @@ def load(write, size: Size, seed: int, stop_after: int | None = None) -> dict[st
     months = _months(now, size.years)
     todo = [m for m in months if f"{PREFIX}month:{m:%Y-%m}" not in done]
     recent_done = PREFIX + "recent" in done
+    stopping = stop_after is not None and stop_after < len(todo)
+    # The units of work: each month to do (or the first `stop_after`), then the recent cases.
+    units: list[tuple[str, date | None, int]] = [(f"month:{m:%Y-%m}", m, _cases_in(m, size)) for m in todo[:stop_after]]
+    if not recent_done and not stopping:
+        units.append(("recent", None, round(size.per_year * RECENT_DAYS / 365)))
     if todo or not recent_done:
         _drop_indexes(write)
         with transaction.atomic():
             partitions.ensure(today=months[0], months_ahead=len(months) + 6)
-    bar = Bar(write, len(todo) + (0 if recent_done else 1), _("cases"))
+    # Every unit's case numbers are handed out here, in order, before any unit runs (so that they
+    # are those of a load one unit after the other), and the case table's ranges made for them all:
+    # two units creating a range each in their own transactions could wait for each other.
+    firsts = _reserve_case_ids([n for _name, _month, n in units])
+    if units:
+        with transaction.atomic():
+            partitions.ensure_case_ranges()
+    bar = Bar(write, len(units), _("cases"))
     rows = 0
-    for i, month in enumerate(todo):
-        if stop_after is not None and i >= stop_after:
-            write(_("Stopped after %(n)s months, as asked; a re-run goes on from there.") % {"n": stop_after})
-            return {"seconds": time.perf_counter() - started, "rows": rows, "stopped": 1}
-        n = _cases_in(month, size)
+
+    def expand(unit: tuple[str, date | None, int, int]) -> int:
+        name, month, n, first = unit
         with transaction.atomic():
-            made = _expand(month, n, seed)
-            _mark(run, f"month:{month:%Y-%m}")
+            made = _expand(month, n, seed, first)
+            _mark(run, name)
+        return made
+
+    def expanded(unit: tuple[str, date | None, int, int], made: int) -> None:
+        nonlocal rows
         rows += made
-        bar.step(1, made, f"{month:%Y-%m}")
-    if not recent_done:
-        with transaction.atomic():
-            made = _expand(None, 0, seed, round(size.per_year * RECENT_DAYS / 365))
-            _mark(run, "recent")
-        rows += made
-        bar.step(1, made, _("last %(days)s days") % {"days": RECENT_DAYS})
+        month = unit[1]
+        bar.step(1, made, f"{month:%Y-%m}" if month else _("last %(days)s days") % {"days": RECENT_DAYS})
+
+    parallel.each_on_connections(jobs, [(*u, f) for u, f in zip(units, firsts, strict=True)], expand, expanded)
+    if stopping:
+        write(_("Stopped after %(n)s months, as asked; a re-run goes on from there.") % {"n": stop_after})
+        return {"seconds": time.perf_counter() - started, "rows": rows, "stopped": 1}
     load_seconds = time.perf_counter() - started
-    _recreate_indexes(write)
+    t = time.perf_counter()
+    _recreate_indexes(write, jobs)
+    index_seconds = time.perf_counter() - t
+    with connection.cursor() as cursor:
+        # Fresh statistics before the sweep's catch-up: on tables just filled, the planner's
+        # estimates are those of empty tables, and each batch's plan was many times slower.
+        t = time.perf_counter()
+        cursor.execute("ANALYZE " + ", ".join(BULK_TABLES))
+        analyze_seconds = time.perf_counter() - t
+        write(_("Statistics of the bulk tables gathered in %(s).1f s.") % {"s": analyze_seconds})
     # Shifted back by weeks, open cases carry deadlines long past: the first sweep catches up as a
     # deployment's worker would have, so that the database is left as the worker keeps it.
     t = time.perf_counter()
     caches.clear_all()  # rows went in by SQL: this process's area caches may hold an earlier tree
     swept, _rounds = sweeps.sweep_all()
-    write(_("Deadline sweep caught up in %(s).1f s: %(counts)s") % {"s": time.perf_counter() - t, "counts": swept})
+    sweep_seconds = time.perf_counter() - t
+    write(_("Deadline sweep caught up in %(s).1f s: %(counts)s") % {"s": sweep_seconds, "counts": swept})
     t = time.perf_counter()
-    with transaction.atomic():
-        counted = rollups.rebuild()
-    write(_("Rollups rebuilt from %(n)s cases in %(s).1f s.") % {"n": f"{counted:,}", "s": time.perf_counter() - t})
+    months_bar = Bar(write, len(rollups.months_to_rebuild()), _("rollups"))
+    # Not in a transaction of this connection: the rebuild's months commit one by one (on `jobs`
+    # connections of their own); interrupted, a re-run rebuilds them all again.
+    counted = rollups.rebuild(progress=lambda month, n, _s: months_bar.step(1, n, f"{month:%Y-%m}"), jobs=jobs)
+    rollup_seconds = time.perf_counter() - t
+    write(_("Rollups rebuilt from %(n)s cases in %(s).1f s.") % {"n": f"{counted:,}", "s": rollup_seconds})
+    t = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM cases_case))")
         cursor.execute("ANALYZE")
+    run.refresh_from_db(fields=["steps"])  # the units marked their steps on connections of their own
     run.finished_at = timezone.now()
     run.steps = [*run.steps, PREFIX + "done"]
     run.save(update_fields=["finished_at", "steps"])
     cleanup()
+    final_seconds = time.perf_counter() - t
     total = time.perf_counter() - started
     write(_("Province loaded in %(s).1f s.") % {"s": total})
-    return {"seconds": total, "load_seconds": load_seconds, "rows": rows, "cases": counted}
+    return {
+        "seconds": total,
+        "load_seconds": load_seconds,
+        "index_seconds": index_seconds,
+        "analyze_seconds": analyze_seconds,
+        "sweep_seconds": sweep_seconds,
+        "rollup_seconds": rollup_seconds,
+        "final_seconds": final_seconds,
+        "jobs": parallel.usable_jobs(jobs),
+        "rows": rows,
+        "cases": counted,
+    }
+
+
+def _reserve_case_ids(counts: list[int]) -> list[int]:
+    """The first case number of each of `counts` cases, handed out in one step of the sequence (past
+    every case already there): consecutive blocks, in order."""
+    total = sum(counts)
+    if not total:
+        return [0] * len(counts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), "
+            "greatest(nextval(pg_get_serial_sequence('cases_case', 'id')), (SELECT coalesce(max(id), 0) + 1 FROM cases_case)) + %s - 1)",
+            [total],
+        )
+        first = cursor.fetchone()[0] - total + 1
+    firsts = []
+    for n in counts:
+        firsts.append(first)
+        first += n
+    return firsts
 
 
 # ---------------------------------------------------------------- the tree
@@ -454,24 +527,17 @@ def _cases_in(month: date, size: Size) -> int:
     return round(size.per_year * (nxt - month).days / 365.25)
 
 
-def _expand(month: date | None, n: int, seed: int, n_recent: int = 0) -> int:
-    """Insert one month of cases (or, with month None, the recent cases once each) and their rows."""
+def _expand(month: date | None, n: int, seed: int, first: int) -> int:
+    """Insert one month of cases (or, with month None, the recent cases once each) and their rows:
+    `n` cases numbered from `first` (handed out by _reserve_case_ids(), their ranges of the case
+    table made already)."""
     tz = timezone.get_current_timezone()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {T_GRID}")
         (n_grids,) = cursor.fetchone()
         cursor.execute("DROP TABLE IF EXISTS demo_province_chunk, demo_province_pool")
-        if month is None:
-            n = n_recent
         if n == 0:
             return 0
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), "
-            "greatest(nextval(pg_get_serial_sequence('cases_case', 'id')), (SELECT coalesce(max(id), 0) + 1 FROM cases_case)) + %s - 1)",
-            [n],
-        )
-        first = cursor.fetchone()[0] - n + 1
-        partitions.ensure_case_ranges()  # the case table's ranges up to these numbers, and two ahead
         if month is None:
             cursor.execute(
                 "CREATE TEMP TABLE demo_province_pool ON COMMIT DROP AS "
@@ -614,22 +680,58 @@ def _drop_indexes(write) -> None:
             )
 
 
-def _recreate_indexes(write) -> None:
+INDEX_MEMORY = "512MB"  # maintenance_work_mem of each index build (a job's transaction, SET LOCAL)
+
+
+def _recreate_indexes(write, jobs: int = 1) -> None:
+    """Build the indexes _drop_indexes() dropped, each in its own transaction (on `jobs` connections
+    at once: builds on one table take SHARE locks, which do not conflict), the biggest tables' first
+    so that the last to finish is a small one."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [T_INDEX])
         if cursor.fetchone()[0] is None:
             return
         cursor.execute(f"SELECT name, definition FROM {T_INDEX} ORDER BY name")
-        for name, definition in cursor.fetchall():
-            t = time.perf_counter()
-            with transaction.atomic():
-                # pg_indexes writes a partitioned table's index `ON ONLY` (not built on the
-                # partitions); recreated, it must cover them all.
-                definition = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", definition)
-                cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
-                cursor.execute(f"DELETE FROM {T_INDEX} WHERE name = %s", [name])
-            write(_("Recreated index %(name)s in %(s).1f s.") % {"name": name, "s": time.perf_counter() - t})
+        found = cursor.fetchall()
+        sizes: dict[str, int] = {}
+        for _name, definition in found:
+            table = _indexed_table(definition)
+            if table not in sizes:
+                cursor.execute(
+                    "SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree(%s::regclass)", [table]
+                )
+                sizes[table] = cursor.fetchone()[0]
+    found.sort(key=lambda row: (-sizes[_indexed_table(row[1])], row[0]))
+    started = time.perf_counter()
+
+    def build(row: tuple[str, str]) -> float:
+        name, definition = row
+        t = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+            # pg_indexes writes a partitioned table's index `ON ONLY` (not built on the
+            # partitions); recreated, it must cover them all.
+            definition = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", definition)
+            cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
+            cursor.execute(f"DELETE FROM {T_INDEX} WHERE name = %s", [name])
+        return time.perf_counter() - t
+
+    def built(row: tuple[str, str], seconds: float) -> None:
+        write(_("Recreated index %(name)s in %(s).1f s.") % {"name": row[0], "s": seconds})
+
+    parallel.each_on_connections(jobs, found, build, built)
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {T_INDEX}")
+    if found:
+        write(_("Recreated %(n)s indexes in %(s).1f s.") % {"n": len(found), "s": time.perf_counter() - started})
+
+
+def _indexed_table(definition: str) -> str:
+    """The table of an index definition as pg_indexes writes it (`… ON [ONLY] schema.table USING …`)."""
+    match = re.search(r" ON (?:ONLY )?(\S+) USING ", definition)
+    if match is None:
+        raise ValueError(definition)
+    return match.group(1)
 
 
 def cleanup() -> None:

@@ -3,17 +3,19 @@ upkeep keeps, for cases of every shape: placed at a unit, a building, a grid, a 
 given as an area, in another district; across a month's end in local time; in every kind of state;
 with closing times to the microsecond; moved to another department or category on the way."""
 
+import threading
 from datetime import date
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from civicgrid.areas.models import Level
 from civicgrid.areas.services import create_area
 from civicgrid.cases import rollups, services, sweeps
-from civicgrid.cases.models import Case, CaseEvent, CategoryRollup, DepartmentRollup, GridRollup
+from civicgrid.cases.models import Case, CaseEvent, CategoryRollup, DepartmentRollup, GridRollup, ReturnRollup
 
 from .conftest import at
 
@@ -176,3 +178,19 @@ def test_the_command_shows_each_month_when_asked(many):
     text = out.getvalue()
     assert "2026-03: 12 cases" in text and "2026-04: 1 cases" in text
     assert "rollups rebuilt from 13 cases" in text
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one connection: jobs fall back to 1")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rebuild_on_two_connections_gives_the_tables_of_one(many):
+    incremental = snapshot()
+    returns = sorted(ReturnRollup.objects.values_list("month", "area_id", "department_id", "returns"))
+    calls = []
+    counted = rollups.rebuild(progress=lambda month, n, _s: calls.append((month, threading.current_thread().name)), jobs=2)
+    assert snapshot() == incremental
+    assert sorted(ReturnRollup.objects.values_list("month", "area_id", "department_id", "returns")) == returns
+    assert counted == rollups.rebuild()
+    assert len({name for _m, name in calls}) == 2  # each share of the months on a connection of its own
+    assert sorted(m for m, _n in calls) == rollups.months_to_rebuild()
+    assert snapshot() == incremental

@@ -1,9 +1,11 @@
 """The province loader (`civicgrid demo --scale province`) at a tiny size, on PostgreSQL only."""
 
+import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -38,6 +40,21 @@ def rollup_rows() -> list[tuple]:
         [("c", r["category_id"], *(r[k] for k in keys)) for r in CategoryRollup.objects.values("category_id", *keys)]
         + [("d", r["department_id"], *(r[k] for k in keys)) for r in DepartmentRollup.objects.values("department_id", *keys)]
     )
+
+
+def rollup_rows_by_code() -> list[tuple]:
+    """The rollup rows, with areas, departments and categories by code (reloaded, they have other ids)."""
+    keys = ("month", "area__code", "reported", "closed", "closed_on_time", "overdue_open", "on_hold", "close_seconds")
+    return sorted(
+        [("c", r["category__code"], *(r[k] for k in keys)) for r in CategoryRollup.objects.values("category__code", *keys)]
+        + [("d", r["department__code"], *(r[k] for k in keys)) for r in DepartmentRollup.objects.values("department__code", *keys)]
+    )
+
+
+def restart_case_numbers() -> None:
+    """Cases numbered from 1 again, as in a new database (their grids are drawn from their numbers)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), 1, false)")
 
 
 @pytest.mark.django_db
@@ -111,10 +128,11 @@ def test_province_rows_follow_the_area_tree_and_rollups_equal_a_rebuild():
 
 @needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_interrupted_province_load_resumes_without_duplicates(monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_interrupted_province_load_resumes_without_duplicates(monkeypatch, jobs):
     out = StringIO()
     # First run: two months, then stop (as if interrupted between chunks).
-    province.load(lambda text: out.write(text + "\n"), TINY, seed=7, stop_after=2)
+    province.load(lambda text: out.write(text + "\n"), TINY, seed=7, stop_after=2, jobs=jobs)
     months_done = [s for s in DemoRun.objects.get().steps if s.startswith("province:month:")]
     assert len(months_done) == 2
     after_two = Case.objects.count()
@@ -123,19 +141,21 @@ def test_an_interrupted_province_load_resumes_without_duplicates(monkeypatch):
     # Second run dies half-way through its first month: that month's rows must roll back.
     real_mark = province._mark
 
-    def crash(run, name):
-        if name.startswith("month:"):
+    def crash(run, name):  # on two connections, the unit running beside it rolls back too
+        if name.startswith("month:") or name == "recent":
             raise KeyboardInterrupt
         real_mark(run, name)
 
     monkeypatch.setattr(province, "_mark", crash)
     with pytest.raises(KeyboardInterrupt):
-        province.load(lambda text: None, TINY, seed=7)
+        province.load(lambda text: None, TINY, seed=7, jobs=jobs)
     assert Case.objects.count() == after_two
+    steps = DemoRun.objects.get().steps
+    assert [s for s in steps if s.startswith("province:month:")] == months_done and "province:recent" not in steps
     monkeypatch.setattr(province, "_mark", real_mark)
 
     # Third run finishes; the totals equal those of one uninterrupted load of the same size.
-    province.load(lambda text: None, TINY, seed=7)
+    province.load(lambda text: None, TINY, seed=7, jobs=jobs)
     resumed = per_month()
     assert resumed[-1][1] > after_two
     months = [s for s in DemoRun.objects.get().steps if s.startswith("province:month:")]
@@ -150,3 +170,34 @@ def test_an_interrupted_province_load_resumes_without_duplicates(monkeypatch):
     assert Case.objects.count() == 0 and not DemoRun.objects.exists()
     province.load(lambda text: None, TINY, seed=7)
     assert per_month() == resumed
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_load_on_two_connections_equals_a_load_on_one(monkeypatch):
+    threads = set()
+    real_expand = province._expand
+
+    def expand(*args):
+        threads.add(threading.current_thread().name)
+        return real_expand(*args)
+
+    monkeypatch.setattr(province, "_expand", expand)
+    loads = []
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        started = timezone.now()
+        for jobs in (1, 2):
+            traveller.move_to(started)  # both loads at the same time of day: the same deadlines due
+            restart_case_numbers()
+            threads.clear()
+            figures = province.load(lambda text: None, TINY, seed=7, jobs=jobs)
+            assert figures["jobs"] == jobs
+            months = list(Case.objects.values_list("reported_month").annotate(n=Count("id")).order_by("reported_month"))
+            loads.append((months, rollup_rows_by_code(), sorted(DemoRun.objects.get().steps), set(threads)))
+            province.delete_all()
+    (months_1, rollups_1, steps_1, threads_1), (months_2, rollups_2, steps_2, threads_2) = loads
+    assert threads_1 == {threading.current_thread().name}
+    assert len(threads_2) == 2 and threading.current_thread().name not in threads_2  # two connections of its own
+    assert months_2 == months_1 and len(months_1) >= 4
+    assert rollups_2 == rollups_1 and rollups_1
+    assert steps_2 == steps_1

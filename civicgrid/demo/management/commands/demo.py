@@ -7,12 +7,14 @@ what is already there; prints the demo accounts at the end either way.
 from __future__ import annotations
 
 import json
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.areas.models import Area
 from civicgrid.core import caches
@@ -60,6 +62,16 @@ class Command(BaseCommand):
             "--months",
             type=int,
             help="Province scale: load at most this many months in this run (a later run goes on).",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            metavar="N",
+            help=gettext_lazy(
+                "Province scale: database connections working at once (months, index builds, rollup "
+                "months). Default: the number of CPUs, %(default)s here."
+            ),
         )
         parser.add_argument("--timings", metavar="FILE", help="Also write the phase timings as JSON to FILE.")
         parser.add_argument(
@@ -165,8 +177,10 @@ class Command(BaseCommand):
         if rebuild:
             self.line(_("Deleting the demo data …"))
             province.delete_all()
+        if options["jobs"] < 1:
+            raise CommandError(_("--jobs must be at least 1."))
         size = province.Size(options["fraction"], options["years"], options["cases_per_year"])
-        figures = province.load(self.line, size, seed, stop_after=options["months"])
+        figures = province.load(self.line, size, seed, stop_after=options["months"], jobs=options["jobs"])
         if timings:
             with open(timings, "w", encoding="utf-8") as fh:
                 json.dump({"scale": "province", **figures}, fh, indent=2)
