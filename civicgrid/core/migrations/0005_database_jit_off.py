@@ -34,7 +34,7 @@ $$;
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)  # no parameters: the % of format() is PL/pgSQL's, not a placeholder
+            cursor.execute(FORWARD)  # without arguments, so psycopg leaves format()'s %I to PL/pgSQL
 
 
 def backward(apps, schema_editor):
